@@ -1,0 +1,4 @@
+export { DynamoDbRepository, type DynamoDbRepositoryOptions } from "./repository.ts";
+export { ensureTable, tableDefinition } from "./table.ts";
+export { startDynamoDbLocal, findFreePort, DynamoDbLocalError, type DynamoDbLocal } from "./local.ts";
+export { createDocumentClient } from "./client.ts";

@@ -1,0 +1,117 @@
+import type { Resource } from "fhir/r4";
+
+/** The HTTP method that produced a version, as reported in history entries. */
+export type VersionMethod = "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * One version of a resource as stored.
+ *
+ * `resource` carries `id`, `meta.versionId` and `meta.lastUpdated` as the store assigned them.
+ * A deletion is a version too: it has `deleted: true` and no `resource`.
+ */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  /** Instant of the commit, ISO 8601 in UTC with milliseconds (`2026-12-04T10:15:04.112Z`). */
+  lastUpdated: string;
+  method: VersionMethod;
+  deleted: boolean;
+  resource?: Resource;
+}
+
+/** A version that holds a resource body, as returned by reads and writes other than delete. */
+export interface StoredResource extends StoredVersion {
+  deleted: false;
+  resource: Resource;
+}
+
+export interface CreateOptions {
+  /** Method recorded in history: `POST` for create, `PUT` for update-as-create. */
+  method?: "POST" | "PUT";
+}
+
+export interface UpdateOptions {
+  /**
+   * Version the client read (`If-Match`). The update fails with `precondition-failed` unless
+   * it is still the current version. Without it the store still conditions its write on the
+   * version it read, and repeats the read-write cycle when another writer got in first.
+   */
+  ifMatch?: number;
+  method?: "PUT" | "PATCH";
+}
+
+export interface UpdateResult {
+  version: StoredResource;
+  /** True when no live resource had that id, so the update created or revived it. */
+  created: boolean;
+}
+
+export interface DeleteOptions {
+  ifMatch?: number;
+}
+
+export interface DeleteResult {
+  /** The tombstone version written by this call, or the existing one if already deleted. */
+  version?: StoredVersion;
+  /** False when the resource never existed or was already deleted, so nothing was written. */
+  deleted: boolean;
+}
+
+/** Scope and filters of a history request (R4 http.html#history). */
+export interface HistoryQuery {
+  resourceType?: string;
+  /** Requires `resourceType`. */
+  id?: string;
+  /** Only versions committed at or after this instant (`_since`). */
+  since?: string;
+  /**
+   * Only versions that were current at some point within `[start, end)` (`_at`), as ISO
+   * instants in UTC.
+   */
+  at?: { start: string; end: string };
+  /** Page size: at most this many entries. */
+  count: number;
+  /** Opaque cursor from a previous page's `next`. */
+  cursor?: string;
+}
+
+export interface HistoryPage {
+  /** Newest first, deletions included. */
+  entries: StoredVersion[];
+  /** Cursor for the next (older) page, absent on the last page. */
+  next?: string;
+}
+
+/**
+ * Storage port of Flint: the operations the REST layer needs, free of any database client.
+ *
+ * Every write is conditional on the version it read, so two concurrent writers can never both
+ * commit against the same version and history has no gaps. Failures are raised as `FhirError`
+ * from `@flint/core` (`not-found`, `deleted`, `conflict`, `precondition-failed`, `transient`).
+ */
+export interface FhirRepository {
+  /**
+   * Stores version 1 of a resource under `resource.id`, which the caller assigns.
+   * Raises `conflict` when a resource, live or deleted, already has that id.
+   */
+  create(resource: Resource & { id: string }, options?: CreateOptions): Promise<StoredResource>;
+
+  /** Returns the current version, or raises `not-found`, or `deleted` for a deleted resource. */
+  read(resourceType: string, id: string): Promise<StoredResource>;
+
+  /** Returns one version, which may be a deletion (then `deleted` is true and `resource` absent). */
+  vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion>;
+
+  /** Writes the next version, creating the resource when it does not exist or was deleted. */
+  update(resource: Resource & { id: string }, options?: UpdateOptions): Promise<UpdateResult>;
+
+  /** Writes a deletion version unless the resource is already deleted or never existed. */
+  delete(resourceType: string, id: string, options?: DeleteOptions): Promise<DeleteResult>;
+
+  /** Lists versions newest first at system, type or instance level. */
+  history(query: HistoryQuery): Promise<HistoryPage>;
+
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
