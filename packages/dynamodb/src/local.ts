@@ -62,6 +62,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
 
+  // A Java process outliving Node would keep the port and the database files locked.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
+
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitUntilListening(child, port, () => output);

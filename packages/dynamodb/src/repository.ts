@@ -267,9 +267,15 @@ export class DynamoDbRepository implements FhirRepository {
   }
 }
 
-/** Sets `id`, `meta.versionId` and `meta.lastUpdated`, keeping the other `meta` elements. */
+/**
+ * Sets `id`, `meta.versionId` and `meta.lastUpdated`, keeping the other `meta` elements.
+ * `resourceType`, `id` and `meta` come first in the stored JSON, the other elements in the
+ * client's order.
+ */
 function withMeta(resource: Resource & { id: string }, vid: number, lastUpdated: string): Resource {
-  return { ...resource, meta: { ...resource.meta, versionId: String(vid), lastUpdated } };
+  const meta = { ...resource.meta, versionId: String(vid), lastUpdated };
+  const ordered = { resourceType: resource.resourceType, id: resource.id, meta };
+  return Object.assign(ordered, resource, { id: resource.id, meta }) as Resource;
 }
 
 /**
@@ -297,7 +303,7 @@ function tombstone(resourceType: string, id: string, vid: number, lastUpdated: s
 }
 
 function notFound(resourceType: string, id: string): FhirError {
-  return new FhirError("not-found", `${resourceType}/${id} is not known.`);
+  return new FhirError("not-found", `${resourceType}/${id} was not found.`);
 }
 
 function versionMismatch(resourceType: string, id: string, expected: number, actual: number | undefined): FhirError {

@@ -1,0 +1,36 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { createTestApp } from "../support/app.ts";
+
+let api: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  api = await createTestApp();
+});
+
+describe("capabilities", () => {
+  it("states R4 and only working interactions", async () => {
+    const result = await api.fhir("GET", "/metadata");
+    expect(result.status).toBe(200);
+    expect(result.json.resourceType).toBe("CapabilityStatement");
+    expect(result.json.fhirVersion).toBe("4.0.1");
+    expect(result.json.kind).toBe("instance");
+
+    const rest = result.json.rest[0];
+    expect(rest.interaction.map((entry: any) => entry.code)).toEqual(["history-system"]);
+    const patient = rest.resource.find((resource: any) => resource.type === "Patient");
+    expect(patient.interaction.map((entry: any) => entry.code).sort()).toEqual(
+      ["create", "delete", "history-instance", "history-type", "read", "update", "vread"].sort(),
+    );
+    expect(patient.versioning).toBe("versioned");
+    expect(patient.updateCreate).toBe(true);
+    expect(patient.conditionalCreate).toBe(false);
+    expect(patient.searchParam).toBeUndefined();
+    expect(rest.resource).toHaveLength(146);
+  });
+
+  it("lists no interaction without a route", async () => {
+    const result = await api.fhir("GET", "/metadata");
+    const codes = new Set(result.json.rest[0].resource.flatMap((resource: any) => resource.interaction.map((entry: any) => entry.code)));
+    expect(codes.has("search-type")).toBe(false);
+    expect(codes.has("patch")).toBe(false);
+  });
+});
