@@ -165,6 +165,19 @@ describe("read and vread", () => {
     expect(issueCodes(result.json)).toEqual(["not-supported"]);
   });
 
+  it("keeps decimal precision as written", async () => {
+    const raw = '{"resourceType":"Observation","status":"final","code":{"text":"probe"},"valueQuantity":{"value":105.00,"unit":"mg"}}';
+    const created = await api.fhir("POST", "/Observation", { raw, headers: { "content-type": "application/fhir+json" } });
+    expect(created.text).toContain('"value":105.00');
+
+    const read = await api.fhir("GET", `/Observation/${created.json.id}`);
+    expect(read.text).toContain('"value":105.00');
+    const pretty = await api.fhir("GET", `/Observation/${created.json.id}?_pretty=true`);
+    expect(pretty.text).toContain('"value": 105.00');
+    const history = await api.fhir("GET", `/Observation/${created.json.id}/_history`);
+    expect(history.text).toContain('"value":105.00');
+  });
+
   it("pretty-prints with _pretty", async () => {
     const created = await api.createResource({ resourceType: "Patient" });
     const result = await api.fhir("GET", `/Patient/${created.id}?_pretty=true`);

@@ -36,7 +36,9 @@ export async function createTestApp(options: { maxBodyBytes?: number } = {}) {
     return { status: response.status, headers: response.headers, text, json: text === "" ? undefined : JSON.parse(text) };
   }
 
-  async function createResource<T extends Resource>(resource: T): Promise<T & { id: string }> {
+  async function createResource<T extends Resource>(
+    resource: T,
+  ): Promise<T & { id: string; meta: { versionId: string; lastUpdated: string } }> {
     const result = await fhir("POST", `/${resource.resourceType}`, { body: resource });
     if (result.status !== 201) throw new Error(`create failed with ${result.status}: ${result.text}`);
     return result.json;

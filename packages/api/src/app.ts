@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { FhirError, formatOperationOutcome } from "@flint/core";
+import { FhirError, formatOperationOutcome, prettyJson, RawJson, stringifyWithRaw } from "@flint/core";
 import type { ApiSettings, FhirRequest, FhirResponse, Interaction, Route } from "./context.ts";
 import { checkRequestFormat, FHIR_JSON, negotiateResponseFormat } from "./http/negotiation.ts";
 import { parsePrefer } from "./http/prefer.ts";
@@ -101,7 +101,8 @@ function render(response: FhirResponse, pretty: boolean): Response {
   const headers = new Headers(response.headers);
   if (response.body === undefined) return new Response(null, { status: response.status, headers });
   headers.set("Content-Type", `${FHIR_JSON}; charset=utf-8`);
-  const text = pretty ? JSON.stringify(response.body, null, 2) : JSON.stringify(response.body);
+  const compact = response.body instanceof RawJson ? response.body.text : stringifyWithRaw(response.body);
+  const text = pretty ? prettyJson(compact) : compact;
   return new Response(text, { status: response.status, headers });
 }
 

@@ -1,4 +1,5 @@
 import type { Resource } from "fhir/r4";
+import type { RawJson } from "@flint/core";
 import type { FhirRepository } from "@flint/repository";
 import type { Preferences } from "./http/prefer.ts";
 
@@ -25,7 +26,8 @@ export interface FhirRequest {
 /** What an interaction handler returns; the app serialises it. */
 export interface FhirResponse {
   status: number;
-  body?: Resource;
+  /** A resource, possibly holding `RawJson` parts, or a resource already serialised. */
+  body?: Resource | RawJson;
   headers?: Record<string, string>;
 }
 

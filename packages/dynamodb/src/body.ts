@@ -1,5 +1,4 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { Resource } from "fhir/r4";
 
 /**
  * Largest compressed body kept inside the `CUR` and version items. DynamoDB items are limited
@@ -10,12 +9,13 @@ export const INLINE_BODY_BYTES = 300 * 1024;
 /** Size of each slice of a body too large to inline. */
 export const BODY_PART_BYTES = 350 * 1024;
 
-export function encodeBody(resource: Resource): Uint8Array {
-  return gzipSync(JSON.stringify(resource), { level: 1 });
+/** Compresses resource JSON text for storage. */
+export function encodeBody(json: string): Uint8Array {
+  return gzipSync(json, { level: 1 });
 }
 
-export function decodeBody(compressed: Uint8Array): Resource {
-  return JSON.parse(gunzipSync(compressed).toString("utf8")) as Resource;
+export function decodeBody(compressed: Uint8Array): string {
+  return gunzipSync(compressed).toString("utf8");
 }
 
 /** Splits an encoded body into slices of at most `BODY_PART_BYTES`. */

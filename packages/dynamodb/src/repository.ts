@@ -14,6 +14,7 @@ import type {
   UpdateResult,
   VersionMethod,
 } from "@flint/repository";
+import { stampVersion } from "@flint/repository";
 import { decodeBody, encodeBody, INLINE_BODY_BYTES, joinBody, splitBody } from "./body.ts";
 import { createService, HISTORY_SHARDS, type FlintService } from "./entities.ts";
 import { readHistory } from "./history.ts";
@@ -63,7 +64,7 @@ export class DynamoDbRepository implements FhirRepository {
 
   async create(resource: Resource & { id: string }, options: CreateOptions = {}): Promise<StoredResource> {
     const lastUpdated = this.#now().toISOString();
-    const outcome = await this.#commit(resource, undefined, lastUpdated, options.method ?? "POST");
+    const outcome = await this.#commit(resource, options.source, undefined, lastUpdated, options.method ?? "POST");
     if (outcome === "lost") {
       throw new FhirError("conflict", `${resource.resourceType}/${resource.id} already exists.`);
     }
@@ -77,6 +78,7 @@ export class DynamoDbRepository implements FhirRepository {
       throw new FhirError("deleted", `${resourceType}/${id} was deleted in version ${head.vid}.`);
     }
 
+    const json = await this.#loadBody(resourceType, id, head);
     return {
       resourceType,
       id,
@@ -84,7 +86,8 @@ export class DynamoDbRepository implements FhirRepository {
       lastUpdated: head.lastUpdated,
       method: "PUT",
       deleted: false,
-      resource: await this.#loadBody(resourceType, id, head),
+      resource: JSON.parse(json) as Resource,
+      json,
     };
   }
 
@@ -108,7 +111,7 @@ export class DynamoDbRepository implements FhirRepository {
       }
 
       const lastUpdated = nextTimestamp(this.#now(), head?.lastUpdated);
-      const outcome = await this.#commit(resource, head, lastUpdated, options.method ?? "PUT");
+      const outcome = await this.#commit(resource, options.source, head, lastUpdated, options.method ?? "PUT");
       if (outcome !== "lost") return { version: outcome as StoredResource, created: head === undefined || head.deleted };
       if (options.ifMatch !== undefined) throw versionMismatch(resourceType, id, options.ifMatch, undefined);
       await backoff(attempt);
@@ -129,7 +132,7 @@ export class DynamoDbRepository implements FhirRepository {
       }
 
       const lastUpdated = nextTimestamp(this.#now(), head.lastUpdated);
-      const outcome = await this.#commit({ resourceType, id } as Resource & { id: string }, head, lastUpdated, "DELETE");
+      const outcome = await this.#commit({ resourceType, id } as Resource & { id: string }, undefined, head, lastUpdated, "DELETE");
       if (outcome !== "lost") return { deleted: true, version: outcome };
       if (options.ifMatch !== undefined) throw versionMismatch(resourceType, id, options.ifMatch, undefined);
       await backoff(attempt);
@@ -157,6 +160,7 @@ export class DynamoDbRepository implements FhirRepository {
    */
   async #commit(
     resource: Resource & { id: string },
+    source: string | undefined,
     head: Head | undefined,
     lastUpdated: string,
     method: VersionMethod,
@@ -164,8 +168,8 @@ export class DynamoDbRepository implements FhirRepository {
     const { resourceType, id } = resource;
     const vid = (head?.vid ?? 0) + 1;
     const deleted = method === "DELETE";
-    const stored = deleted ? undefined : withMeta(resource, vid, lastUpdated);
-    const bodyFields = stored === undefined ? {} : await this.#storeBody(resourceType, id, stored);
+    const stored = deleted ? undefined : stampVersion(resource, source, vid, lastUpdated);
+    const bodyFields = stored === undefined ? {} : await this.#storeBody(resourceType, id, stored.json);
     const shard = historyShard(id);
 
     const state = { resourceType, id, vid, lastUpdated, deleted, ...bodyFields };
@@ -198,13 +202,13 @@ export class DynamoDbRepository implements FhirRepository {
     }
 
     const committed: StoredVersion = { resourceType, id, versionId: vid, lastUpdated, method, deleted };
-    if (stored !== undefined) committed.resource = stored;
+    if (stored !== undefined) Object.assign(committed, stored);
     return committed;
   }
 
   /** Encodes a body and, when it is too large to inline, writes its slices under a new token. */
-  async #storeBody(resourceType: string, id: string, resource: Resource): Promise<BodyFields> {
-    const encoded = encodeBody(resource);
+  async #storeBody(resourceType: string, id: string, json: string): Promise<BodyFields> {
+    const encoded = encodeBody(json);
     if (encoded.byteLength <= INLINE_BODY_BYTES) return { body: encoded };
 
     const token = crypto.randomUUID().slice(0, 8);
@@ -217,7 +221,8 @@ export class DynamoDbRepository implements FhirRepository {
     return { bodyToken: token, bodyParts: parts.length };
   }
 
-  async #loadBody(resourceType: string, id: string, fields: Partial<Head>): Promise<Resource> {
+  /** Returns the stored JSON text of a version, joining its slices when it has them. */
+  async #loadBody(resourceType: string, id: string, fields: Partial<Head>): Promise<string> {
     if (fields.body !== undefined) return decodeBody(fields.body);
     if (fields.bodyToken === undefined || fields.bodyParts === undefined) {
       throw new FhirError("exception", `${resourceType}/${id} has no stored body.`);
@@ -257,25 +262,15 @@ export class DynamoDbRepository implements FhirRepository {
       deleted: item.deleted,
     };
     if (withBody && !item.deleted) {
-      version.resource = await this.#loadBody(item.resourceType, item.id, {
+      version.json = await this.#loadBody(item.resourceType, item.id, {
         body: item.body as Uint8Array | undefined,
         bodyToken: item.bodyToken,
         bodyParts: item.bodyParts,
       } as Partial<Head>);
+      version.resource = JSON.parse(version.json) as Resource;
     }
     return version;
   }
-}
-
-/**
- * Sets `id`, `meta.versionId` and `meta.lastUpdated`, keeping the other `meta` elements.
- * `resourceType`, `id` and `meta` come first in the stored JSON, the other elements in the
- * client's order.
- */
-function withMeta(resource: Resource & { id: string }, vid: number, lastUpdated: string): Resource {
-  const meta = { ...resource.meta, versionId: String(vid), lastUpdated };
-  const ordered = { resourceType: resource.resourceType, id: resource.id, meta };
-  return Object.assign(ordered, resource, { id: resource.id, meta }) as Resource;
 }
 
 /**

@@ -1,1 +1,2 @@
 export type * from "./repository.ts";
+export { stampVersion } from "./stamp.ts";

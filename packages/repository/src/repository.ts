@@ -18,20 +18,32 @@ export interface StoredVersion {
   method: VersionMethod;
   deleted: boolean;
   resource?: Resource;
+  /** The stored resource as minified JSON text, with decimals exactly as the client wrote them. */
+  json?: string;
 }
 
 /** A version that holds a resource body, as returned by reads and writes other than delete. */
 export interface StoredResource extends StoredVersion {
   deleted: false;
   resource: Resource;
+  json: string;
 }
 
-export interface CreateOptions {
+/** How a resource reaches the store: the parsed value, and optionally its text as received. */
+export interface WriteSource {
+  /**
+   * Minified JSON text of the resource as the client sent it. When present the store keeps
+   * every value as written (for example the precision of `1.50`), replacing only `id` and `meta`.
+   */
+  source?: string;
+}
+
+export interface CreateOptions extends WriteSource {
   /** Method recorded in history: `POST` for create, `PUT` for update-as-create. */
   method?: "POST" | "PUT";
 }
 
-export interface UpdateOptions {
+export interface UpdateOptions extends WriteSource {
   /**
    * Version the client read (`If-Match`). The update fails with `precondition-failed` unless
    * it is still the current version. Without it the store still conditions its write on the

@@ -9,8 +9,8 @@ import { writeResponse } from "./responses.ts";
  */
 export async function create(request: FhirRequest): Promise<FhirResponse> {
   const type = checkResourceType(request.params.type);
-  const resource = await readResource(request, type);
+  const { resource, source } = await readResource(request, type);
 
-  const stored = await request.settings.repository.create({ ...resource, id: newId() }, { method: "POST" });
+  const stored = await request.settings.repository.create({ ...resource, id: newId() }, { method: "POST", source });
   return writeResponse(request, 201, stored, "Location");
 }

@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry } from "fhir/r4";
-import { FhirError, parseDateRange, parseInstant } from "@flint/core";
+import { FhirError, parseDateRange, parseInstant, RawJson } from "@flint/core";
 import type { HistoryQuery, StoredVersion } from "@flint/repository";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { formatETag } from "../http/preconditions.ts";
@@ -115,7 +115,7 @@ function historyEntry(baseUrl: string, version: StoredVersion): BundleEntry {
       lastModified: version.lastUpdated,
     },
   };
-  if (version.resource !== undefined) entry.resource = version.resource;
+  if (version.json !== undefined) (entry as { resource?: unknown }).resource = new RawJson(version.json);
   if (!version.deleted) entry.response!.location = `${instance}/_history/${version.versionId}`;
   return entry;
 }

@@ -1,4 +1,4 @@
-import { FhirError, informationOutcome, isValidId } from "@flint/core";
+import { FhirError, informationOutcome, isValidId, RawJson } from "@flint/core";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { formatETag, isNotModified, parseETag } from "../http/preconditions.ts";
 import { checkResourceType, readResource } from "./resource-input.ts";
@@ -33,7 +33,7 @@ export async function read(request: FhirRequest): Promise<FhirResponse> {
     ifModifiedSince: request.request.headers.get("if-modified-since") ?? undefined,
   };
   if (isNotModified(conditions, current.versionId, current.lastUpdated)) return { status: 304, headers };
-  return { status: 200, headers, body: current.resource };
+  return { status: 200, headers, body: new RawJson(current.json) };
 }
 
 /** vread: `GET [base]/[type]/[id]/_history/[vid]` (R4 http.html#vread); a deletion version gives 410. */
@@ -48,7 +48,7 @@ export async function vread(request: FhirRequest): Promise<FhirResponse> {
   if (version.deleted) {
     throw new FhirError("deleted", `Version ${vid} of ${type}/${id} records its deletion.`);
   }
-  return { status: 200, headers: versionHeaders(version), body: version.resource! };
+  return { status: 200, headers: versionHeaders(version), body: new RawJson(version.json!) };
 }
 
 /**
@@ -59,13 +59,13 @@ export async function vread(request: FhirRequest): Promise<FhirResponse> {
 export async function update(request: FhirRequest): Promise<FhirResponse> {
   const { type, id } = instanceTarget(request);
   const expected = ifMatch(request);
-  const resource = await readResource(request, type);
+  const { resource, source } = await readResource(request, type);
   if (resource.id !== id) {
     const found = resource.id === undefined ? "has no id" : `has id "${resource.id.slice(0, 64)}"`;
     throw new FhirError("invalid", { diagnostics: `The body ${found} but the URL names id "${id}".`, expression: `${type}.id` });
   }
 
-  const options = expected === undefined ? {} : { ifMatch: expected };
+  const options = expected === undefined ? { source } : { ifMatch: expected, source };
   const result = await request.settings.repository.update({ ...resource, id }, options);
   return result.created
     ? writeResponse(request, 201, result.version, "Location")

@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { FhirError, isResourceType, validateResource } from "@flint/core";
+import { FhirError, isResourceType, minifyJson, validateResource } from "@flint/core";
 import { parseJson, readBody } from "../http/body.ts";
 import type { FhirRequest } from "../context.ts";
 
@@ -16,8 +16,9 @@ export function checkResourceType(type: string | undefined): string {
  * Reads and checks the resource in a create or update body: JSON, an object, the resource type
  * of the URL, and structurally valid R4 (every problem reported with its location).
  */
-export async function readResource(request: FhirRequest, type: string): Promise<Resource> {
-  const json = parseJson(await readBody(request.request, request.settings.maxBodyBytes));
+export async function readResource(request: FhirRequest, type: string): Promise<{ resource: Resource; source: string }> {
+  const text = await readBody(request.request, request.settings.maxBodyBytes);
+  const json = parseJson(text);
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new FhirError("structure", "The request body must be a JSON object holding one FHIR resource.");
   }
@@ -35,5 +36,5 @@ export async function readResource(request: FhirRequest, type: string): Promise<
 
   const issues = validateResource(json);
   if (issues.length > 0) throw new FhirError("structure", issues);
-  return json as Resource;
+  return { resource: json as Resource, source: minifyJson(text) };
 }

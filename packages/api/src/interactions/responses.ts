@@ -1,4 +1,4 @@
-import { informationOutcome } from "@flint/core";
+import { informationOutcome, RawJson } from "@flint/core";
 import type { StoredVersion } from "@flint/repository";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { formatETag, formatHttpDate } from "../http/preconditions.ts";
@@ -32,6 +32,6 @@ export function writeResponse(
       return { status, headers, body: informationOutcome(diagnostics) };
     }
     case "representation":
-      return version.resource === undefined ? { status, headers } : { status, headers, body: version.resource };
+      return version.json === undefined ? { status, headers } : { status, headers, body: new RawJson(version.json) };
   }
 }
