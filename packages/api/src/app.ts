@@ -131,7 +131,7 @@ function errorResponse(c: Context<{ Variables: Variables }>, error: unknown, log
   return render({ status: 500, body: outcome }, pretty);
 }
 
-/** Methods served on each path, for 405 answers with an `Allow` header. */
+/** Methods served on each path, for the `Allow` header of 405 responses. */
 function allowedMethods(routes: readonly Route[]): Map<string, string[]> {
   const byPath = new Map<string, string[]>();
   for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route.method]);

@@ -12,7 +12,7 @@ export interface ApiSettings {
   baseUrl?: string;
 }
 
-/** What an interaction handler receives: the parsed request, free of HTTP framework types. */
+/** Parsed request passed to an interaction handler, free of HTTP framework types. */
 export interface FhirRequest {
   request: Request;
   params: Readonly<Record<string, string>>;
@@ -23,7 +23,7 @@ export interface FhirRequest {
   settings: ApiSettings;
 }
 
-/** What an interaction handler returns; the app serialises it. */
+/** Result of an interaction handler, which the app serialises. */
 export interface FhirResponse {
   status: number;
   /** A resource, possibly holding `RawJson` parts, or a resource already serialised. */

@@ -40,15 +40,15 @@ interface Head {
   bodyParts?: number;
 }
 
-/** Where a version's body lives: inline, or in slices under a token. */
+/** Location of a version's body: inline, or in slices under a token. */
 type BodyFields = { body: Uint8Array } | { bodyToken: string; bodyParts: number };
 
 /**
  * FHIR repository on one DynamoDB table through ElectroDB.
  *
- * Each write is one `TransactWriteItems` that replaces the `CUR` item on the condition that its
- * version is still the one read (or that it does not exist yet), adds the new immutable version
- * item, and stamps the previous version with `supersededAt`. A writer that loses the race
+ * Each write is one `TransactWriteItems`. It replaces the `CUR` item on the condition that its
+ * version is still the one read, or that it does not exist yet. It also adds the new immutable
+ * version item and stamps the previous version with `supersededAt`. A writer that loses the race
  * re-reads and tries again, unless the client pinned the version with `If-Match`.
  */
 export class DynamoDbRepository implements FhirRepository {

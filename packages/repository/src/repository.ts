@@ -22,14 +22,14 @@ export interface StoredVersion {
   json?: string;
 }
 
-/** A version that holds a resource body, as returned by reads and writes other than delete. */
+/** A version with a resource body, as returned by reads and by writes other than delete. */
 export interface StoredResource extends StoredVersion {
   deleted: false;
   resource: Resource;
   json: string;
 }
 
-/** How a resource reaches the store: the parsed value, and optionally its text as received. */
+/** Source text of a resource being written, beside its parsed value. */
 export interface WriteSource {
   /**
    * Minified JSON text of the resource as the client sent it. When present the store keeps

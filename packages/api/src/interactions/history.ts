@@ -106,11 +106,13 @@ function pageUrl(request: FhirRequest, path: string, cursor: string | undefined)
 function historyEntry(baseUrl: string, version: StoredVersion): BundleEntry {
   const instance = `${version.resourceType}/${version.id}`;
   const created = version.method === "POST" || (version.method === "PUT" && version.versionId === 1);
+  let status = created ? "201" : "200";
+  if (version.deleted) status = "204";
   const entry: BundleEntry = {
     fullUrl: `${baseUrl}/${instance}`,
     request: { method: version.method, url: version.method === "POST" ? version.resourceType : instance },
     response: {
-      status: version.deleted ? "204" : created ? "201" : "200",
+      status,
       etag: formatETag(version.versionId),
       lastModified: version.lastUpdated,
     },

@@ -20,8 +20,8 @@ function ifMatch(request: FhirRequest): number | undefined {
 }
 
 /**
- * read: `GET [base]/[type]/[id]` (R4 http.html#read), with `If-None-Match` and
- * `If-Modified-Since` answered by 304 (http.html#cread).
+ * read: `GET [base]/[type]/[id]` (R4 http.html#read). A matching `If-None-Match` or
+ * `If-Modified-Since` gets 304 Not Modified (http.html#cread).
  */
 export async function read(request: FhirRequest): Promise<FhirResponse> {
   const { type, id } = instanceTarget(request);

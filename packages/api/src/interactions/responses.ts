@@ -13,8 +13,8 @@ export function versionHeaders(version: StoredVersion): Record<string, string> {
 }
 
 /**
- * Answers a successful write as the client asked with `Prefer: return=` (R4 http.html#return):
- * the resource (default), nothing, or an OperationOutcome.
+ * Builds the response to a successful write in the form the client requested with
+ * `Prefer: return=` (R4 http.html#return): the resource (default), no body, or an OperationOutcome.
  */
 export function writeResponse(
   request: FhirRequest,
