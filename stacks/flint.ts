@@ -3,7 +3,7 @@
  * declares in `packages/dynamodb/src/table.ts`, and the API function behind a Function URL.
  */
 export function createFlint() {
-  const historyAttributes = ["resourceType", "id", "vid", "lastUpdated", "method", "deleted", "supersededAt", "shard", "__edb_e__", "__edb_v__"];
+  const historyAttributes = ["resourceType", "id", "vid", "lastUpdated", "method", "deleted", "supersededAt", "shard", "tx", "__edb_e__", "__edb_v__"];
 
   const table = new sst.aws.Dynamo("Table", {
     fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string", gsi2pk: "string", gsi2sk: "string" },

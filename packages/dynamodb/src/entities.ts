@@ -20,7 +20,7 @@ const SERVICE = "flint";
  * Key: `R#{type}#{id}` / `CUR`. A deleted resource keeps this item as a tombstone so that the
  * next write gets the next version number.
  */
-const resource = new Entity({
+const resourceSchema = {
   model: { entity: "resource", version: "1", service: SERVICE },
   attributes: {
     resourceType: { type: "string", required: true, readOnly: true },
@@ -33,6 +33,12 @@ const resource = new Entity({
     /** Set instead of `body` for large resources: the body is split into `bodyParts` items. */
     bodyToken: { type: "string" },
     bodyParts: { type: "number" },
+    /** Keys of the index items this version owns, so the next write removes exactly those. */
+    ix: { type: "list", items: { type: "string" } },
+    /** Id of the multi-step transaction that holds this resource, while it runs. */
+    lock: { type: "string" },
+    /** Version the locking transaction writes. */
+    lockVid: { type: "number" },
   },
   indexes: {
     primary: {
@@ -40,14 +46,14 @@ const resource = new Entity({
       sk: { field: "sk", composite: [], template: "CUR", casing: "none" },
     },
   },
-});
+} as const;
 
 /**
  * One immutable version, `R#{type}#{id}` / `V#{vid}`, plus its place in the type and system
  * history feeds (GSIs `gsi1` and `gsi2`, sharded by id). Only `supersededAt` is written after
  * creation, in the same transaction that commits the next version.
  */
-const version = new Entity({
+const versionSchema = {
   model: { entity: "version", version: "1", service: SERVICE },
   attributes: {
     resourceType: { type: "string", required: true, readOnly: true },
@@ -62,6 +68,8 @@ const version = new Entity({
     body: { type: "any" },
     bodyToken: { type: "string" },
     bodyParts: { type: "number" },
+    /** Multi-step transaction that wrote this version; it is visible once that transaction commits. */
+    tx: { type: "string" },
   },
   indexes: {
     primary: {
@@ -84,14 +92,14 @@ const version = new Entity({
       },
     },
   },
-});
+} as const;
 
 /**
  * One slice of a large resource body, `R#{type}#{id}` / `B#{token}#{part}`. Slices are written
  * before the commit that references them, under a fresh token, so an abandoned write leaves
  * only unreferenced slices behind and never changes a committed body.
  */
-const bodyPart = new Entity({
+const bodyPartSchema = {
   model: { entity: "bodyPart", version: "1", service: SERVICE },
   attributes: {
     resourceType: { type: "string", required: true, readOnly: true },
@@ -106,7 +114,96 @@ const bodyPart = new Entity({
       sk: { field: "sk", composite: ["token", "part"], template: "B#${token}#${part}", casing: "none" },
     },
   },
-});
+} as const;
+
+/**
+ * Search index item `I#{key}` / `{id}`: the resource `id` has a value under `key`, which names
+ * the resource type, the parameter and the value (see `index-keys.ts`). Index items only
+ * propose candidates, because search checks every candidate against its current body.
+ */
+const indexEntrySchema = {
+  model: { entity: "indexEntry", version: "1", service: SERVICE },
+  attributes: {
+    key: { type: "string", required: true, readOnly: true },
+    id: { type: "string", required: true, readOnly: true },
+  },
+  indexes: {
+    primary: {
+      pk: { field: "pk", composite: ["key"], template: "I#${key}", casing: "none" },
+      sk: { field: "sk", composite: ["id"], template: "${id}", casing: "none" },
+    },
+  },
+} as const;
+
+/**
+ * Claim of a conditional create, `C#{type}#{criteria hash}` / `C`: written in the same commit
+ * as the resource it names, so two concurrent creates with identical criteria cannot both commit.
+ */
+const claimSchema = {
+  model: { entity: "claim", version: "1", service: SERVICE },
+  attributes: {
+    key: { type: "string", required: true, readOnly: true },
+    rid: { type: "string", required: true },
+    criteria: { type: "string", required: true },
+    tx: { type: "string" },
+  },
+  indexes: {
+    primary: {
+      pk: { field: "pk", composite: ["key"], template: "C#${key}", casing: "none" },
+      sk: { field: "sk", composite: [], template: "C", casing: "none" },
+    },
+  },
+} as const;
+
+/** State of a multi-step transaction, `X#{tx}` / `X`: the single item whose update commits it. */
+const txRecordSchema = {
+  model: { entity: "txRecord", version: "1", service: SERVICE },
+  attributes: {
+    tx: { type: "string", required: true, readOnly: true },
+    status: { type: ["PENDING", "COMMITTED", "APPLIED", "ABORTED"] as const, required: true },
+    createdAt: { type: "number", required: true },
+    /** Epoch milliseconds after which a PENDING transaction may be aborted by anyone. */
+    expiresAt: { type: "number", required: true },
+    operations: { type: "number", required: true },
+  },
+  indexes: {
+    primary: {
+      pk: { field: "pk", composite: ["tx"], template: "X#${tx}", casing: "none" },
+      sk: { field: "sk", composite: [], template: "X", casing: "none" },
+    },
+  },
+} as const;
+
+/** Write-ahead log of a multi-step transaction, `X#{tx}` / `E#{chunk}`: gzip JSON of its planned operations. */
+const txLogSchema = {
+  model: { entity: "txLog", version: "1", service: SERVICE },
+  attributes: {
+    tx: { type: "string", required: true, readOnly: true },
+    chunk: { type: "number", required: true, readOnly: true, padding: { length: 5, char: "0" } },
+    operations: { type: "any", required: true },
+  },
+  indexes: {
+    primary: {
+      pk: { field: "pk", composite: ["tx"], template: "X#${tx}", casing: "none" },
+      sk: { field: "sk", composite: ["chunk"], template: "E#${chunk}", casing: "none" },
+    },
+  },
+} as const;
+
+/** Registry of unfinished multi-step transactions, `XO` / `{tx}`, which recovery reads. */
+const txOpenSchema = {
+  model: { entity: "txOpen", version: "1", service: SERVICE },
+  attributes: {
+    tx: { type: "string", required: true, readOnly: true },
+    createdAt: { type: "number", required: true },
+  },
+  indexes: {
+    primary: {
+      pk: { field: "pk", composite: [], template: "XO", casing: "none" },
+      sk: { field: "sk", composite: ["tx"], template: "${tx}", casing: "none" },
+    },
+  },
+} as const;
 
 /** Attributes copied into the history GSIs, enough to list versions without reading bodies. */
 export const HISTORY_PROJECTION = [
@@ -118,12 +215,29 @@ export const HISTORY_PROJECTION = [
   "deleted",
   "supersededAt",
   "shard",
+  "tx",
   "__edb_e__",
   "__edb_v__",
 ];
 
+/**
+ * Creates the ElectroDB service for one table. Entities are built anew for each service,
+ * because ElectroDB binds an entity to the client and table of the service that holds it.
+ */
 export function createService(client: DynamoDBDocumentClient, table: string) {
-  return new Service({ resource, version, bodyPart }, { client, table });
+  return new Service(
+    {
+      resource: new Entity(resourceSchema),
+      version: new Entity(versionSchema),
+      bodyPart: new Entity(bodyPartSchema),
+      indexEntry: new Entity(indexEntrySchema),
+      claim: new Entity(claimSchema),
+      txRecord: new Entity(txRecordSchema),
+      txLog: new Entity(txLogSchema),
+      txOpen: new Entity(txOpenSchema),
+    },
+    { client, table },
+  );
 }
 
 export type FlintService = ReturnType<typeof createService>;

@@ -19,9 +19,13 @@ export interface VersionItem {
   body?: unknown;
   bodyToken?: string | undefined;
   bodyParts?: number | undefined;
+  tx?: string | undefined;
 }
 
 type ToVersion = (item: VersionItem) => Promise<StoredVersion>;
+
+/** Tells whether a version item is visible: written outside a transaction, or by a committed one. */
+type IsVisible = (item: VersionItem) => Promise<boolean>;
 
 interface Cursor {
   /** Version number (instance history) or GSI sort key (type and system history) of the last entry. */
@@ -39,12 +43,13 @@ export async function readHistory(
   client: DynamoDBDocumentClient,
   query: HistoryQuery,
   toVersion: ToVersion,
+  isVisible: IsVisible,
 ): Promise<HistoryPage> {
   const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
   if (query.resourceType !== undefined && query.id !== undefined) {
-    return instanceHistory(service, { ...query, resourceType: query.resourceType, id: query.id }, cursor, toVersion);
+    return instanceHistory(service, { ...query, resourceType: query.resourceType, id: query.id }, cursor, toVersion, isVisible);
   }
-  return feedHistory(service, client, query, cursor, toVersion);
+  return feedHistory(service, client, query, cursor, toVersion, isVisible);
 }
 
 async function instanceHistory(
@@ -52,6 +57,7 @@ async function instanceHistory(
   query: HistoryQuery & { resourceType: string; id: string },
   cursor: Cursor | undefined,
   toVersion: ToVersion,
+  isVisible: IsVisible,
 ): Promise<HistoryPage> {
   const upper = typeof cursor?.after === "number" ? cursor.after - 1 : 9_999_999_999;
   const { data } = await withRetries(() =>
@@ -63,7 +69,8 @@ async function instanceHistory(
   );
 
   const page = data.slice(0, query.count);
-  const entries = await Promise.all(page.map((item) => toVersion(item)));
+  const visible = await filterVisible(page, isVisible);
+  const entries = await Promise.all(visible.map((item) => toVersion(item)));
   const last = page.at(-1);
   return data.length > query.count && last !== undefined ? { entries, next: formatCursor({ after: last.vid }) } : { entries };
 }
@@ -96,6 +103,7 @@ async function feedHistory(
   query: HistoryQuery,
   cursor: Cursor | undefined,
   toVersion: ToVersion,
+  isVisible: IsVisible,
 ): Promise<HistoryPage> {
   const system = query.resourceType === undefined;
   const index = system ? "gsi2" : "gsi1";
@@ -112,7 +120,8 @@ async function feedHistory(
   const page = merged.slice(0, query.count);
   const keys = page.map(({ item }) => ({ resourceType: item.resourceType, id: item.id, vid: item.vid }));
   const bodies = keys.length === 0 ? new Map<string, VersionItem>() : await loadVersions(service, keys);
-  const entries = await Promise.all(page.map(({ item }) => toVersion(bodies.get(versionKey(item)) ?? item)));
+  const visible = await filterVisible(page.map(({ item }) => item), isVisible);
+  const entries = await Promise.all(visible.map((item) => toVersion(bodies.get(versionKey(item)) ?? item)));
 
   const last = page.at(-1);
   return merged.length > query.count && last !== undefined ? { entries, next: formatCursor({ after: last.sortKey }) } : { entries };
@@ -197,6 +206,15 @@ async function loadVersions(
     throw new FhirError("transient", "The database did not return every history entry; retry the request.");
   }
   return new Map(data.map((item) => [versionKey(item), item as VersionItem]));
+}
+
+/**
+ * Drops versions staged by transactions that have not committed. A page may then hold fewer
+ * entries than `_count`, which R4 allows.
+ */
+async function filterVisible(items: VersionItem[], isVisible: IsVisible): Promise<VersionItem[]> {
+  const flags = await Promise.all(items.map((item) => isVisible(item)));
+  return items.filter((_, index) => flags[index]);
 }
 
 function versionKey(item: { resourceType: string; id: string; vid: number }): string {

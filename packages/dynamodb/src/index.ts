@@ -2,3 +2,5 @@ export { DynamoDbRepository, type DynamoDbRepositoryOptions } from "./repository
 export { ensureTable, tableDefinition } from "./table.ts";
 export { startDynamoDbLocal, findFreePort, DynamoDbLocalError, type DynamoDbLocal } from "./local.ts";
 export { createDocumentClient } from "./client.ts";
+export { checkTable, type Finding } from "./check.ts";
+export { DEFAULT_TRANSACTION_LEASE_MS } from "./repository.ts";

@@ -1,2 +1,3 @@
 export type * from "./repository.ts";
+export { OperationError } from "./repository.ts";
 export { stampVersion } from "./stamp.ts";

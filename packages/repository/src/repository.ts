@@ -1,4 +1,5 @@
 import type { Resource } from "fhir/r4";
+import type { SearchRequest } from "@flint/core";
 
 /** The HTTP method that produced a version, as reported in history entries. */
 export type VersionMethod = "POST" | "PUT" | "PATCH" | "DELETE";
@@ -96,6 +97,61 @@ export interface HistoryPage {
 }
 
 /**
+ * One write of a transaction. `create` needs an unused id; `update` writes the next version and
+ * creates or revives the resource when needed; `delete` writes a deletion unless the resource is
+ * absent or already deleted.
+ */
+export interface WriteOperation {
+  kind: "create" | "update" | "delete";
+  resourceType: string;
+  id: string;
+  /** The resource for `create` and `update`, with `id` set. */
+  resource?: Resource & { id: string };
+  /** Its JSON text as received, to store values exactly as written (see `WriteSource`). */
+  source?: string;
+  method: VersionMethod;
+  /** Version that must be current (`If-Match`); the operation fails with `precondition-failed` otherwise. */
+  ifMatch?: number;
+  /**
+   * Criteria of a conditional create. The store records a claim on them in the same commit, so
+   * that of two concurrent creates with identical criteria only one commits; the other fails
+   * with `OperationError` reason `claimed` and should search again.
+   */
+  conditional?: SearchRequest;
+}
+
+export interface OperationResult {
+  /** The version written, or for a delete of a deleted resource its existing deletion. */
+  version?: StoredVersion;
+  /** True when a create, or an update of an absent or deleted resource, made it live. */
+  created: boolean;
+  /** False when nothing was written (a delete of an absent or deleted resource). */
+  written: boolean;
+}
+
+/** Why one operation of a transaction could not commit. */
+export type OperationFailure = "version" | "exists" | "claimed" | "conflict";
+
+/** A failed transaction operation: the error says which one (by index) and why. */
+export class OperationError extends Error {
+  override name = "OperationError";
+  constructor(
+    readonly operation: number,
+    readonly reason: OperationFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One page of search matches, in id order. */
+export interface SearchPage {
+  entries: StoredResource[];
+  /** Cursor of the next page, absent on the last one. */
+  next?: string;
+}
+
+/**
  * Storage port of Flint: the operations the REST layer needs, free of any database client.
  *
  * Every write is conditional on the version it read, so two concurrent writers can never both
@@ -123,6 +179,18 @@ export interface FhirRepository {
 
   /** Lists versions newest first at system, type or instance level. */
   history(query: HistoryQuery): Promise<HistoryPage>;
+
+  /**
+   * Commits all operations or none (R4 http.html#trules), whatever their number. Raises
+   * `OperationError` for the first operation that cannot commit, `FhirError` otherwise.
+   */
+  transaction(operations: readonly WriteOperation[]): Promise<OperationResult[]>;
+
+  /**
+   * Returns current resources matching every clause, reading the latest committed state, so a
+   * search right after a write sees it.
+   */
+  search(request: SearchRequest): Promise<SearchPage>;
 
   /** Releases connections and timers. */
   close(): Promise<void>;

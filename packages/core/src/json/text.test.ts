@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { minifyJson, prettyJson, RawJson, setIdAndMeta, stringifyWithRaw } from "./text.ts";
+import { arrayElements, memberText, minifyJson, prettyJson, RawJson, replaceStrings, setIdAndMeta, stringifyWithRaw } from "./text.ts";
 
 describe("minifyJson", () => {
   it("removes whitespace outside strings only", () => {
@@ -43,5 +43,33 @@ describe("stringifyWithRaw", () => {
   it("leaves look-alike user strings alone", () => {
     const value = { text: "\u0000raw-0", entry: new RawJson("1.0") };
     expect(stringifyWithRaw(value)).toBe('{"text":"\\u0000raw-0","entry":1.0}');
+  });
+});
+
+describe("memberText and arrayElements", () => {
+  it("find raw parts without parsing values", () => {
+    const text = '{"type":"batch","entry":[{"resource":{"v":1.50}},{"request":{"url":"a,b"}}]}';
+    const entries = arrayElements(memberText(text, "entry")!);
+    expect(entries).toEqual(['{"resource":{"v":1.50}}', '{"request":{"url":"a,b"}}']);
+    expect(memberText(entries[0]!, "resource")).toBe('{"v":1.50}');
+    expect(memberText(entries[1]!, "resource")).toBeUndefined();
+    expect(arrayElements("[]")).toEqual([]);
+  });
+});
+
+describe("replaceStrings", () => {
+  it("rewrites values and reports their keys", () => {
+    const text = '{"subject":{"reference":"urn:uuid:1"},"note":"urn:uuid:1","list":["urn:uuid:1","x"],"n":2.50}';
+    const keys: Array<string | undefined> = [];
+    const result = replaceStrings(text, (value, key) => {
+      keys.push(key);
+      return value === "urn:uuid:1" ? "Patient/p1" : undefined;
+    });
+    expect(result).toBe('{"subject":{"reference":"Patient/p1"},"note":"Patient/p1","list":["Patient/p1","x"],"n":2.50}');
+    expect(keys).toEqual(["reference", "note", "list", "list"]);
+  });
+
+  it("decodes escaped values", () => {
+    expect(replaceStrings('{"a":"x\\u0041"}', (value) => (value === "xA" ? "y" : undefined))).toBe('{"a":"y"}');
   });
 });

@@ -178,3 +178,60 @@ export function stringifyWithRaw(value: unknown): string {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** Returns the raw text of member `key` of minified object text, or undefined when absent. */
+export function memberText(text: string, key: string): string | undefined {
+  let found: string | undefined;
+  for (const member of objectMembers(text)) if (member.key === key) found = member.value;
+  return found;
+}
+
+/** Splits minified array text into the raw text of its elements. */
+export function arrayElements(text: string): string[] {
+  const elements: string[] = [];
+  let index = 1;
+  if (text[index] === "]") return elements;
+  for (;;) {
+    const end = skipValue(text, index);
+    elements.push(text.slice(index, end));
+    if (text[end] !== ",") return elements;
+    index = end + 1;
+  }
+}
+
+/**
+ * Replaces string values in JSON text. `replace` receives each string value (decoded) with the
+ * key of the member it belongs to (undefined inside arrays of strings keeps the array's key) and
+ * returns a new value, or undefined to keep it. Keys and every other token stay unchanged.
+ */
+export function replaceStrings(text: string, replace: (value: string, key: string | undefined) => string | undefined): string {
+  const parts: string[] = [];
+  let copied = 0;
+  let index = 0;
+  let key: string | undefined;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code !== QUOTE) {
+      index++;
+      continue;
+    }
+    const end = skipString(text, index);
+    let next = end;
+    while (next < text.length && isSpace(text.charCodeAt(next))) next++;
+    const raw = text.slice(index, end);
+    const value = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    if (text[next] === ":") {
+      key = value;
+    } else {
+      const replacement = replace(value, key);
+      if (replacement !== undefined) {
+        parts.push(text.slice(copied, index), JSON.stringify(replacement));
+        copied = end;
+      }
+    }
+    index = end;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join("");
+}

@@ -1,0 +1,122 @@
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { withRetries } from "./retry.ts";
+import type { Store } from "./store.ts";
+
+/** One action of a `TransactWriteItems` call, in the document client's format. */
+export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** DynamoDB limits of one `TransactWriteItems` call: 100 actions and 4 MB in total. */
+export const MAX_TRANSACT_ACTIONS = 100;
+/** Byte budget per call, below the 4 MB limit to leave room for attribute names and overhead. */
+export const MAX_TRANSACT_BYTES = 3_500_000;
+
+type Params = Record<string, unknown>;
+
+/** Keeps the members that `TransactWriteItems` accepts for each action kind. */
+function pick(params: Params, names: readonly string[]): Params {
+  const picked: Params = {};
+  for (const name of names) if (params[name] !== undefined) picked[name] = params[name];
+  return picked;
+}
+
+const CONDITION = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
+
+export function asPut(params: Params): TransactItem {
+  return { Put: pick(params, ["TableName", "Item", ...CONDITION]) } as TransactItem;
+}
+
+export function asUpdate(params: Params): TransactItem {
+  return { Update: pick(params, ["TableName", "Key", "UpdateExpression", ...CONDITION]) } as TransactItem;
+}
+
+export function asDelete(params: Params): TransactItem {
+  return { Delete: pick(params, ["TableName", "Key", ...CONDITION]) } as TransactItem;
+}
+
+/** Turns a conditional update's parameters into a check of the same condition that writes nothing. */
+export function asConditionCheck(params: Params): TransactItem {
+  return { ConditionCheck: pick(params, ["TableName", "Key", ...CONDITION]) } as TransactItem;
+}
+
+/** Estimates the request bytes of one action, for chunking under `MAX_TRANSACT_BYTES`. */
+export function actionBytes(item: TransactItem): number {
+  let size = 200;
+  const stack: unknown[] = [item];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === "string") size += value.length * 3;
+    else if (value instanceof Uint8Array) size += value.byteLength;
+    else if (typeof value === "number" || typeof value === "boolean") size += 8;
+    else if (Array.isArray(value)) stack.push(...value);
+    else if (typeof value === "object" && value !== null) {
+      for (const [key, child] of Object.entries(value)) {
+        size += key.length;
+        stack.push(child);
+      }
+    }
+  }
+  return size;
+}
+
+/** Outcome of one `TransactWriteItems`: committed, or cancelled with a reason code per action. */
+export type TransactOutcome = { committed: true } | { committed: false; reasons: string[] };
+
+/**
+ * Sends one `TransactWriteItems` with a client request token, so that an SDK retry of a call
+ * DynamoDB already applied does not apply it twice. Cancellations are returned, not raised.
+ */
+export async function transactWrite(store: Store, items: TransactItem[]): Promise<TransactOutcome> {
+  if (items.length === 0) return { committed: true };
+  const token = crypto.randomUUID();
+  try {
+    await withRetries(() => store.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token })));
+    return { committed: true };
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+    if (reasons === undefined) throw error;
+    return { committed: false, reasons: reasons.map((reason) => reason.Code ?? "None") };
+  }
+}
+
+/** Splits actions into groups that each fit one `TransactWriteItems` call, keeping groups whole. */
+export function chunkGroups(groups: TransactItem[][], reserved = 0): TransactItem[][] {
+  const chunks: TransactItem[][] = [];
+  let current: TransactItem[] = [];
+  let bytes = 0;
+  for (const group of groups) {
+    const groupBytes = group.reduce((sum, item) => sum + actionBytes(item), 0);
+    const full = current.length + group.length > MAX_TRANSACT_ACTIONS - reserved || bytes + groupBytes > MAX_TRANSACT_BYTES;
+    if (full && current.length > 0) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(...group);
+    bytes += groupBytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Runs tasks with at most `limit` in flight; stops starting new ones after the first failure. */
+export async function runBounded<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  let failure: unknown;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < tasks.length) {
+      const index = next++;
+      try {
+        results[index] = await tasks[index]!();
+      } catch (error) {
+        if (!failed) failure = error;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failed) throw failure;
+  return results;
+}

@@ -1,0 +1,297 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { FhirError } from "@flint/core";
+import { OperationError } from "@flint/repository";
+import { asDelete, asPut, asUpdate, chunkGroups, runBounded, transactWrite, type TransactItem } from "./actions.ts";
+import { bodyFieldsOf } from "./bodies.ts";
+import {
+  addedKeys,
+  claimPut,
+  lockHead,
+  promoteHead,
+  readHeads,
+  removedKeys,
+  supersede,
+  unlockHead,
+  versionPut,
+  type PlannedOperation,
+} from "./plan.ts";
+import { withRetries } from "./retry.ts";
+import type { Store } from "./store.ts";
+
+/**
+ * The multi-step commit for writes that do not fit one `TransactWriteItems` (100 actions,
+ * 4 MB). `docs/transactions.md` states the protocol, its invariants and its failure cases.
+ *
+ * 1. Create the transaction record (PENDING, with a lease) and register it as open.
+ * 2. Write the operation log, from which any process can finish or undo the transaction.
+ * 3. Lock every head on the version read and stage each new version, tagged with the
+ *    transaction; then write the new index items. Every chunk also checks that the record is
+ *    still PENDING, so nothing is staged after an abort.
+ * 4. Commit: one conditional update of the record from PENDING to COMMITTED. Readers treat
+ *    staged versions as current exactly when the record says COMMITTED or APPLIED.
+ * 5. Apply: copy each staged version into its head, releasing the lock, stamp the previous
+ *    version and delete stale index items; then mark the record APPLIED.
+ */
+
+/** Chunks of one transaction sent at the same time. */
+const CONCURRENCY = 4;
+
+/** Operation as kept in the log: the plan without bodies, which the staged versions hold. */
+type LoggedOperation = Omit<PlannedOperation, "body" | "json" | "resource">;
+
+/** Raw log bytes per log item, well below DynamoDB's 400 KB item limit. */
+const LOG_CHUNK_BYTES = 300_000;
+
+export type ProtocolOutcome = { committed: true } | { committed: false; operation: number; reason: "head" | "claim" };
+
+/** Runs the protocol for planned operations. */
+export async function commitInSteps(store: Store, operations: PlannedOperation[]): Promise<ProtocolOutcome> {
+  const tx = crypto.randomUUID();
+  const entities = store.service.entities;
+  const createdAt = store.now().getTime();
+
+  await begin(store, tx, createdAt, operations.length);
+  await writeLog(store, tx, operations);
+
+  const guard = guardItem(store, tx);
+  const staged = await stage(store, tx, operations, guard);
+  if (!staged.committed) {
+    await abort(store, tx, operations);
+    return staged;
+  }
+
+  const commit = asUpdate(
+    entities.txRecord
+      .update({ tx })
+      .set({ status: "COMMITTED" })
+      .where((attributes, { eq, gt }) => `${eq(attributes.status, "PENDING")} AND ${gt(attributes.expiresAt, store.now().getTime())}`)
+      .params(),
+  );
+  const committed = await transactWrite(store, [commit]);
+  if (!committed.committed) {
+    await settleTransaction(store, tx);
+    throw new FhirError("transient", "The transaction took longer than its lease and was rolled back; send it again.");
+  }
+
+  await apply(store, tx, operations);
+  return { committed: true };
+}
+
+async function begin(store: Store, tx: string, createdAt: number, count: number): Promise<void> {
+  const entities = store.service.entities;
+  const record = entities.txRecord.create({ tx, status: "PENDING", createdAt, expiresAt: createdAt + store.leaseMs, operations: count });
+  const open = entities.txOpen.create({ tx, createdAt });
+  const outcome = await transactWrite(store, [asPut(record.params()), asPut(open.params())]);
+  if (!outcome.committed) throw new FhirError("exception", `Transaction ${tx} could not be registered: ${outcome.reasons.join(", ")}.`);
+}
+
+async function writeLog(store: Store, tx: string, operations: PlannedOperation[]): Promise<void> {
+  const logged: LoggedOperation[] = operations.map(({ body: _body, json: _json, resource: _resource, ...rest }) => rest);
+  const chunks: LoggedOperation[][] = [[]];
+  let bytes = 0;
+  for (const operation of logged) {
+    const size = JSON.stringify(operation).length;
+    if (bytes + size > LOG_CHUNK_BYTES && chunks.at(-1)!.length > 0) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks.at(-1)!.push(operation);
+    bytes += size;
+  }
+  await runBounded(
+    chunks.map((chunk, index) => () => {
+      const data = gzipSync(JSON.stringify(chunk));
+      return withRetries(() => store.service.entities.txLog.put({ tx, chunk: index, operations: data }).go());
+    }),
+    CONCURRENCY,
+  );
+}
+
+async function readLog(store: Store, tx: string): Promise<LoggedOperation[]> {
+  const { data } = await withRetries(() => store.service.entities.txLog.query.primary({ tx }).go({ pages: "all", consistent: true }));
+  data.sort((a, b) => a.chunk - b.chunk);
+  return data.flatMap((item) => JSON.parse(gunzipSync(item.operations as Uint8Array).toString("utf8")) as LoggedOperation[]);
+}
+
+/** Checks, inside each staging chunk, that the transaction is still PENDING. */
+function guardItem(store: Store, tx: string): TransactItem {
+  const { TableName, Key } = store.service.entities.txRecord.get({ tx }).params() as Record<string, unknown>;
+  return {
+    ConditionCheck: {
+      TableName,
+      Key,
+      ConditionExpression: "#status = :pending",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":pending": "PENDING" },
+    },
+  } as TransactItem;
+}
+
+/** Step 3: locks and staged versions (with claims), then new index items, in guarded chunks. */
+async function stage(store: Store, tx: string, operations: PlannedOperation[], guard: TransactItem): Promise<ProtocolOutcome> {
+  const lockGroups = operations.map((operation) => {
+    const items = [lockHead(store, operation, tx), versionPut(store, operation, tx)];
+    if (operation.claim !== undefined) items.push(claimPut(store, operation, operation.claim, tx));
+    return items.map((item) => ({ item, operation: operation.index, role: items.indexOf(item) === 2 ? "claim" : "head" }));
+  });
+  const failure = await sendGuarded(store, lockGroups, guard);
+  if (failure !== undefined) return failure;
+
+  const indexGroups = operations.flatMap((operation) =>
+    addedKeys(operation).map((key) => [
+      { item: asPut(store.service.entities.indexEntry.put({ key, id: operation.id }).params()), operation: operation.index, role: "index" },
+    ]),
+  );
+  const indexFailure = await sendGuarded(store, indexGroups, guard);
+  if (indexFailure !== undefined) {
+    throw new FhirError("transient", "The transaction was cancelled while writing its index; send it again.");
+  }
+  return { committed: true };
+}
+
+type TaggedItem = { item: TransactItem; operation: number; role: string };
+
+/** Sends groups of items in chunks that each also check the guard; returns the first failure. */
+async function sendGuarded(store: Store, groups: TaggedItem[][], guard: TransactItem): Promise<ProtocolOutcome | undefined> {
+  const chunks = chunkTagged(groups, 1);
+  let failure: ProtocolOutcome | undefined;
+  await runBounded(
+    chunks.map((chunk) => async () => {
+      if (failure !== undefined) return;
+      const outcome = await transactWrite(store, [guard, ...chunk.map((tagged) => tagged.item)]);
+      if (outcome.committed) return;
+      const at = outcome.reasons.findIndex((reason) => reason !== "None");
+      const culprit = at > 0 ? chunk[at - 1] : undefined;
+      if (culprit === undefined || outcome.reasons.includes("TransactionConflict")) {
+        failure ??= { committed: false, operation: culprit?.operation ?? 0, reason: "head" };
+        return;
+      }
+      failure ??= { committed: false, operation: culprit.operation, reason: culprit.role === "claim" ? "claim" : "head" };
+    }),
+    CONCURRENCY,
+  );
+  return failure;
+}
+
+function chunkTagged(groups: TaggedItem[][], reserved: number): TaggedItem[][] {
+  const byItem = new Map<TransactItem, TaggedItem>();
+  for (const group of groups) for (const tagged of group) byItem.set(tagged.item, tagged);
+  return chunkGroups(groups.map((group) => group.map((tagged) => tagged.item)), reserved).map((chunk) => chunk.map((item) => byItem.get(item)!));
+}
+
+/**
+ * Step 5: promotes every staged version. All stale index items are deleted and previous
+ * versions stamped before any head is released, so a re-run after a crash repeats exactly the
+ * operations whose head is still locked.
+ */
+async function apply(store: Store, tx: string, operations: PlannedOperation[]): Promise<void> {
+  const cleanup: TransactItem[][] = operations.flatMap((operation) => {
+    const items = removedKeys(operation).map((key) => [asDelete(store.service.entities.indexEntry.delete({ key, id: operation.id }).params())]);
+    return operation.expectedVid > 0 ? [...items, [supersede(store, operation)]] : items;
+  });
+  const promotions = operations.map((operation) => [promoteHead(store, operation, tx)]);
+
+  for (const pass of [cleanup, promotions]) {
+    await runBounded(
+      chunkGroups(pass).map((chunk) => async () => {
+        const outcome = await transactWrite(store, chunk);
+        if (!outcome.committed) await applyOneByOne(store, chunk);
+      }),
+      CONCURRENCY,
+    );
+  }
+  await finish(store, tx, "APPLIED");
+}
+
+/** Sends items one at a time, skipping those whose condition shows they were already applied. */
+async function applyOneByOne(store: Store, items: TransactItem[]): Promise<void> {
+  for (const item of items) {
+    const outcome = await transactWrite(store, [item]);
+    if (!outcome.committed && outcome.reasons[0] !== "ConditionalCheckFailed") {
+      throw new FhirError("transient", `A write of a committed transaction was cancelled (${outcome.reasons[0]}); recovery will finish it.`);
+    }
+  }
+}
+
+async function finish(store: Store, tx: string, status: "APPLIED" | "ABORTED"): Promise<void> {
+  const entities = store.service.entities;
+  await withRetries(() => entities.txRecord.patch({ tx }).set({ status }).go());
+  await withRetries(() => entities.txOpen.delete({ tx }).go());
+}
+
+/**
+ * Undoes an uncommitted transaction: marks it ABORTED (unless it committed meanwhile, in which
+ * case it is finished instead), then for each operation whose head it still locks removes the
+ * new index items, the staged version and the claim, and releases the head last.
+ */
+async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedOperation>): Promise<void> {
+  const entities = store.service.entities;
+  const marked = await transactWrite(store, [
+    asUpdate(entities.txRecord.update({ tx }).set({ status: "ABORTED" }).where((attributes, { eq }) => eq(attributes.status, "PENDING")).params()),
+  ]);
+  if (!marked.committed) {
+    const { data } = await withRetries(() => entities.txRecord.get({ tx }).go({ consistent: true }));
+    if (data?.status === "COMMITTED" || data?.status === "APPLIED") return rollForward(store, tx, operations);
+  }
+
+  const heads = await readHeads(store, operations);
+  await runBounded(
+    operations.map((operation) => async () => {
+      if (heads.get(`${operation.resourceType}/${operation.id}`)?.lock !== tx) return;
+      const { resourceType, id } = operation;
+      const undo: TransactItem[] = addedKeys(operation as PlannedOperation).map((key) => asDelete(entities.indexEntry.delete({ key, id }).params()));
+      undo.push(asDelete(entities.version.delete({ resourceType, id, vid: operation.newVid }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));
+      if (operation.claim !== undefined) {
+        undo.push(asDelete(entities.claim.delete({ key: operation.claim.key }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));
+      }
+      await applyOneByOne(store, undo);
+      await applyOneByOne(store, [unlockHead(store, operation, tx)]);
+    }),
+    CONCURRENCY,
+  );
+  await finish(store, tx, "ABORTED");
+}
+
+/** Finishes a committed transaction from its log, reading staged bodies from the version items. */
+async function rollForward(store: Store, tx: string, logged: ReadonlyArray<LoggedOperation>): Promise<void> {
+  const heads = await readHeads(store, logged);
+  const pending = logged.filter((operation) => heads.get(`${operation.resourceType}/${operation.id}`)?.lock === tx);
+  const operations: PlannedOperation[] = [];
+  for (const operation of pending) {
+    const { resourceType, id, newVid: vid } = operation;
+    const { data } = await withRetries(() => store.service.entities.version.get({ resourceType, id, vid }).go({ consistent: true }));
+    if (data === null) throw new FhirError("exception", `Staged version ${vid} of ${resourceType}/${id} of transaction ${tx} is missing.`);
+    operations.push({ ...operation, body: bodyFieldsOf(data) as PlannedOperation["body"] });
+  }
+  await apply(store, tx, operations);
+}
+
+/**
+ * Brings one transaction to an end state if it can be: a committed one is applied, a PENDING
+ * one past its lease is aborted and undone, a finished one has its leftovers cleaned up.
+ * Returns "pending" for a transaction still within its lease.
+ */
+export async function settleTransaction(store: Store, tx: string): Promise<"pending" | "settled"> {
+  const entities = store.service.entities;
+  const { data: record } = await withRetries(() => entities.txRecord.get({ tx }).go({ consistent: true }));
+  if (record === null) {
+    await withRetries(() => entities.txOpen.delete({ tx }).go());
+    return "settled";
+  }
+  if (record.status === "PENDING" && record.expiresAt > store.now().getTime()) return "pending";
+
+  const operations = await readLog(store, tx);
+  if (record.status === "COMMITTED" || record.status === "APPLIED") await rollForward(store, tx, operations);
+  else await abort(store, tx, operations);
+  return "settled";
+}
+
+/** Settles every open transaction; run at start-up and by the recovery command. */
+export async function recoverTransactions(store: Store): Promise<{ settled: number; pending: number }> {
+  const { data } = await withRetries(() => store.service.entities.txOpen.query.primary({}).go({ pages: "all", consistent: true }));
+  const counts = { settled: 0, pending: 0 };
+  for (const open of data) counts[await settleTransaction(store, open.tx)]++;
+  return counts;
+}
+
+export { OperationError };

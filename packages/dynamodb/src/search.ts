@@ -1,0 +1,142 @@
+import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
+import type { Resource } from "fhir/r4";
+import { FhirError, matchesClauses, type SearchClause, type SearchRequest } from "@flint/core";
+import type { SearchPage, StoredResource } from "@flint/repository";
+import { loadBody } from "./bodies.ts";
+import { HISTORY_SHARDS } from "./entities.ts";
+import { tokenKey, typeKey } from "./index-keys.ts";
+import { readHeads } from "./plan.ts";
+import { withRetries } from "./retry.ts";
+import type { Store } from "./store.ts";
+import { TxStatusReader, visibleVersion } from "./visibility.ts";
+
+/** Candidates checked per page before a short page is returned with a `next` cursor. */
+const CANDIDATE_BUDGET = 2_000;
+
+/** Ids read from one index partition before the search is rejected as too costly. */
+const MAX_PARTITION_IDS = 100_000;
+
+/**
+ * Runs a search (R4 search.html) in id order. Index partitions propose candidate ids; each
+ * candidate's visible version is read and checked against every clause, so index items of
+ * uncommitted or superseded versions never produce a wrong match.
+ */
+export async function runSearch(store: Store, request: SearchRequest): Promise<SearchPage> {
+  if (request.count === 0) return { entries: [] };
+  const after = request.cursor === undefined ? "" : parseCursor(request.cursor);
+  const candidates = request.clauses.length === 0 ? typeCandidates(store, request.resourceType) : await clauseCandidates(store, request);
+
+  const statuses = new TxStatusReader(store);
+  const matches: StoredResource[] = [];
+  let position = after;
+  let examined = 0;
+  while (matches.length <= request.count && examined < CANDIDATE_BUDGET) {
+    const batch = await candidates(position, Math.min(100, request.count + 1 - matches.length + 10));
+    if (batch.length === 0) return { entries: matches.slice(0, request.count) };
+
+    const found = await hydrate(store, request, batch, statuses);
+    for (const id of batch) {
+      examined++;
+      position = id;
+      const match = found.get(id);
+      if (match !== undefined) matches.push(match);
+      if (matches.length > request.count) break;
+    }
+  }
+
+  if (matches.length > request.count) {
+    const page = matches.slice(0, request.count);
+    return { entries: page, next: formatCursor(page.at(-1)!.id) };
+  }
+  return { entries: matches, next: formatCursor(position) };
+}
+
+type Candidates = (after: string, limit: number) => Promise<string[]>;
+
+/** Candidates of a search without criteria: every resource of the type, from the sharded type index. */
+function typeCandidates(store: Store, resourceType: string): Candidates {
+  return async (after, limit) => {
+    const shards = await Promise.all(
+      Array.from({ length: HISTORY_SHARDS }, (_, shard) => queryIds(store, typeKey(resourceType, shard), after, limit)),
+    );
+    return shards.flat().sort().slice(0, limit);
+  };
+}
+
+/** Candidates of a search with criteria: the intersection over clauses of the union over values. */
+async function clauseCandidates(store: Store, request: SearchRequest): Promise<Candidates> {
+  let result: Set<string> | undefined;
+  for (const clause of request.clauses) {
+    const ids = await clauseIds(store, request.resourceType, clause);
+    result = result === undefined ? ids : new Set([...result].filter((id) => ids.has(id)));
+  }
+  const sorted = [...(result ?? [])].sort();
+  return async (after, limit) => sorted.filter((id) => id > after).slice(0, limit);
+}
+
+async function clauseIds(store: Store, resourceType: string, clause: SearchClause): Promise<Set<string>> {
+  if (clause.parameter === "_id") return new Set(clause.values);
+  const partitions = await Promise.all(clause.values.map((value) => queryIds(store, tokenKey(resourceType, clause.parameter, value), "", MAX_PARTITION_IDS + 1)));
+  const ids = new Set(partitions.flat());
+  if (ids.size > MAX_PARTITION_IDS) {
+    throw new FhirError("too-costly", `The ${clause.parameter} criteria match more than ${MAX_PARTITION_IDS} resources; add criteria that narrow the search.`);
+  }
+  return ids;
+}
+
+/** Reads ids from one index partition in order, after `after`, up to `limit`, with strong consistency. */
+async function queryIds(store: Store, key: string, after: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const output: QueryCommandOutput = await withRetries(() =>
+      store.client.send(
+        new QueryCommand({
+          TableName: store.tableName,
+          KeyConditionExpression: after === "" ? "#pk = :pk" : "#pk = :pk AND #sk > :after",
+          ExpressionAttributeNames: after === "" ? { "#pk": "pk" } : { "#pk": "pk", "#sk": "sk" },
+          ExpressionAttributeValues: after === "" ? { ":pk": `I#${key}` } : { ":pk": `I#${key}`, ":after": after },
+          ProjectionExpression: "sk",
+          ConsistentRead: true,
+          Limit: Math.min(limit - ids.length, 1_000),
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of output.Items ?? []) ids.push(item.sk as string);
+    startKey = output.LastEvaluatedKey;
+  } while (startKey !== undefined && ids.length < limit);
+  return ids;
+}
+
+/** Reads the visible versions of candidates and keeps those that match every clause. */
+async function hydrate(store: Store, request: SearchRequest, ids: string[], statuses: TxStatusReader): Promise<Map<string, StoredResource>> {
+  const { resourceType } = request;
+  const heads = await readHeads(store, ids.map((id) => ({ resourceType, id })));
+  const found = new Map<string, StoredResource>();
+  await Promise.all(
+    ids.map(async (id) => {
+      const visible = await visibleVersion(store, heads.get(`${resourceType}/${id}`), statuses);
+      if (visible === undefined || visible.deleted) return;
+      const json = await loadBody(store, resourceType, id, visible);
+      const resource = JSON.parse(json) as Resource;
+      if (!matchesClauses(resource, request.clauses)) return;
+      found.set(id, { resourceType, id, versionId: visible.vid, lastUpdated: visible.lastUpdated, method: "PUT", deleted: false, resource, json });
+    }),
+  );
+  return found;
+}
+
+function formatCursor(after: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, after })).toString("base64url");
+}
+
+function parseCursor(token: string): string {
+  try {
+    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; after?: unknown };
+    if (value.v === 1 && typeof value.after === "string") return value.after;
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new FhirError("invalid", "The search paging cursor is invalid; start again from the first page.");
+}

@@ -1,0 +1,73 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+/** Names of the commands that change the table. */
+const WRITE_COMMANDS = new Set(["TransactWriteCommand", "PutCommand", "UpdateCommand", "DeleteCommand", "BatchWriteCommand"]);
+
+/** Raised by the fault injector in place of a DynamoDB response. */
+export class InjectedFault extends Error {
+  override name = "InjectedFault";
+}
+
+export interface CrashPlan {
+  /** Number of the write call (from 1) at which the process "dies". */
+  atWrite: number;
+  /** "before": the call never reaches DynamoDB; "after": it is applied but its response is lost. */
+  when: "before" | "after";
+}
+
+/**
+ * Wraps the real document client to simulate a process crash at one write call: that call
+ * fails (before or after DynamoDB applies it) and every later call of this client fails too,
+ * as nothing runs after a crash. Reads and writes before the crash reach DynamoDB unchanged.
+ */
+export function crashingClient(real: DynamoDBDocumentClient, plan: CrashPlan) {
+  let writes = 0;
+  let dead = false;
+  const state = { get writes() { return writes; }, get crashed() { return dead; } };
+
+  const client = new Proxy(real, {
+    get(target, property, receiver) {
+      if (property !== "send") return Reflect.get(target, property, receiver);
+      return async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+        if (dead) throw new InjectedFault("the process has crashed");
+        const number = WRITE_COMMANDS.has(command.constructor.name) ? ++writes : undefined;
+        if (number === plan.atWrite && plan.when === "before") {
+          dead = true;
+          throw new InjectedFault(`crash before write ${number}`);
+        }
+        const output = await (target.send as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest);
+        if (number === plan.atWrite && plan.when === "after") {
+          dead = true;
+          throw new InjectedFault(`crash after write ${number}`);
+        }
+        // A call in flight when another one crashed the process never delivers its response.
+        if (dead) throw new InjectedFault("the process has crashed");
+        return output;
+      };
+    },
+  });
+  return { client: client as DynamoDBDocumentClient, state };
+}
+
+/**
+ * Wraps the real document client to make chosen calls fail with a given AWS error name, as
+ * throttling or a transaction conflict would, without a crash: later calls go through.
+ */
+export function failingClient(real: DynamoDBDocumentClient, shouldFail: (commandName: string, call: number) => string | undefined) {
+  let calls = 0;
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      if (property !== "send") return Reflect.get(target, property, receiver);
+      return async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+        calls++;
+        const name = shouldFail(command.constructor.name, calls);
+        if (name !== undefined) {
+          const error = new Error(`injected ${name}`);
+          error.name = name;
+          throw error;
+        }
+        return (target.send as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest);
+      };
+    },
+  }) as DynamoDBDocumentClient;
+}
