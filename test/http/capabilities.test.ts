@@ -15,22 +15,29 @@ describe("capabilities", () => {
     expect(result.json.kind).toBe("instance");
 
     const rest = result.json.rest[0];
-    expect(rest.interaction.map((entry: any) => entry.code)).toEqual(["history-system"]);
+    expect(rest.interaction.map((entry: any) => entry.code).sort()).toEqual(["batch", "history-system", "transaction"]);
+    const transaction = rest.interaction.find((entry: any) => entry.code === "transaction");
+    expect(transaction.documentation).toContain("10000 entries");
     const patient = rest.resource.find((resource: any) => resource.type === "Patient");
     expect(patient.interaction.map((entry: any) => entry.code).sort()).toEqual(
-      ["create", "delete", "history-instance", "history-type", "read", "update", "vread"].sort(),
+      ["create", "delete", "history-instance", "history-type", "read", "search-type", "update", "vread"].sort(),
     );
-    expect(patient.versioning).toBe("versioned");
+    expect(patient.versioning).toBe("versioned-update");
     expect(patient.updateCreate).toBe(true);
-    expect(patient.conditionalCreate).toBe(false);
-    expect(patient.searchParam).toBeUndefined();
+    expect(patient.conditionalCreate).toBe(true);
+    expect(patient.conditionalUpdate).toBe(true);
+    expect(patient.conditionalDelete).toBe("single");
+    expect(patient.conditionalRead).toBe("full-support");
+    expect(patient.searchParam.map((parameter: any) => parameter.name)).toEqual(["_id", "identifier"]);
+    const binary = rest.resource.find((resource: any) => resource.type === "Binary");
+    expect(binary.searchParam.map((parameter: any) => parameter.name)).toEqual(["_id"]);
     expect(rest.resource).toHaveLength(146);
   });
 
   it("lists no interaction without a route", async () => {
     const result = await api.fhir("GET", "/metadata");
     const codes = new Set(result.json.rest[0].resource.flatMap((resource: any) => resource.interaction.map((entry: any) => entry.code)));
-    expect(codes.has("search-type")).toBe(false);
     expect(codes.has("patch")).toBe(false);
+    expect(codes.has("conditional-update")).toBe(false);
   });
 });

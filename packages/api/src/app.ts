@@ -89,9 +89,11 @@ async function handle(c: Context<{ Variables: Variables }>, route: Route, settin
 
 /** Rejects query parameters the route does not understand rather than ignoring them. */
 function checkParameters(query: URLSearchParams, route: Route): void {
-  const unknown = [...new Set(query.keys())].filter((name) => !GENERAL_PARAMETERS.has(name) && !route.parameters.includes(name));
+  if (route.parameters === "any") return;
+  const parameters = route.parameters;
+  const unknown = [...new Set(query.keys())].filter((name) => !GENERAL_PARAMETERS.has(name) && !parameters.includes(name));
   if (unknown.length === 0) return;
-  const allowed = [...GENERAL_PARAMETERS, ...route.parameters].join(", ");
+  const allowed = [...GENERAL_PARAMETERS, ...parameters].join(", ");
   throw new FhirError("not-supported", {
     diagnostics: `Parameter ${unknown.map((name) => `"${name.slice(0, 64)}"`).join(", ")} is not supported by ${route.interaction}; supported: ${allowed}.`,
   });

@@ -46,7 +46,9 @@ export type Interaction =
   | "batch"
   | "search-system"
   | "history-system"
-  | "capabilities";
+  | "capabilities"
+  | "conditional-update"
+  | "conditional-delete";
 
 /** Interactions listed per resource type in the CapabilityStatement; the others are system level. */
 export const TYPE_INTERACTIONS: ReadonlySet<Interaction> = new Set([
@@ -69,8 +71,8 @@ export interface Route {
   /** Hono path below the base, for example `/:type/:id`. */
   path: string;
   interaction: Interaction;
-  /** Query parameters the handler understands, besides `_format` and `_pretty`. */
-  parameters: readonly string[];
+  /** Query parameters the handler understands, besides `_format` and `_pretty`; "any" when it checks them itself. */
+  parameters: readonly string[] | "any";
   /** True when the handler reads a request body. */
   hasBody?: boolean;
   handler: Handler;

@@ -3,6 +3,9 @@ import { capabilities } from "./interactions/capabilities.ts";
 import { create } from "./interactions/create.ts";
 import { HISTORY_PARAMETERS, historyInstance, historySystem, historyType } from "./interactions/history.ts";
 import { read, remove, update, vread } from "./interactions/instance.ts";
+import { conditionalDelete, conditionalUpdate } from "./interactions/conditional-type.ts";
+import { searchType } from "./interactions/search.ts";
+import { transactionOrBatch } from "./interactions/bundle.ts";
 
 /**
  * The REST routes below the base URL. The router and the CapabilityStatement are both built from
@@ -18,7 +21,12 @@ export function buildRoutes(startedAt: string): Route[] {
     { method: "GET", path: "/:type/:id", interaction: "read", parameters: [], handler: read },
     { method: "PUT", path: "/:type/:id", interaction: "update", parameters: [], hasBody: true, handler: update },
     { method: "DELETE", path: "/:type/:id", interaction: "delete", parameters: [], handler: remove },
+    { method: "POST", path: "/:type/_search", interaction: "search-type", parameters: "any", handler: searchType },
+    { method: "GET", path: "/:type", interaction: "search-type", parameters: "any", handler: searchType },
     { method: "POST", path: "/:type", interaction: "create", parameters: [], hasBody: true, handler: create },
+    { method: "PUT", path: "/:type", interaction: "conditional-update", parameters: "any", hasBody: true, handler: conditionalUpdate },
+    { method: "DELETE", path: "/:type", interaction: "conditional-delete", parameters: "any", handler: conditionalDelete },
+    { method: "POST", path: "/", interaction: "transaction", parameters: [], hasBody: true, handler: transactionOrBatch },
   ];
   routes.unshift({
     method: "GET",

@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
-import { RESOURCE_TYPES } from "@flint/core";
+import { hasIdentifierParameter, MAX_SEARCH_COUNT, RESOURCE_TYPES } from "@flint/core";
+import { MAX_BUNDLE_ENTRIES } from "../bundle/entries.ts";
 import { TYPE_INTERACTIONS, type FhirRequest, type FhirResponse, type Interaction, type Route } from "../context.ts";
 
 /** Name and version reported in `CapabilityStatement.software`. */
@@ -15,14 +16,20 @@ type TypeInteraction = CapabilityStatementRestResource["interaction"] extends Ar
  * Builds the CapabilityStatement from the route table (R4 capabilitystatement.html), so it lists
  * exactly the interactions that have a handler, for every R4 resource type.
  */
-export function buildCapabilityStatement(routes: readonly Route[], baseUrl: string, date: string): CapabilityStatement {
+export function buildCapabilityStatement(routes: readonly Route[], baseUrl: string, date: string, maxBodyBytes: number): CapabilityStatement {
   const interactions = new Set<Interaction>(routes.map((route) => route.interaction));
+  // One handler serves both Bundle types on POST [base].
+  if (interactions.has("transaction")) interactions.add("batch");
   const typeCodes = [...interactions].filter((code) => TYPE_INTERACTIONS.has(code)) as TypeInteraction[];
+  typeCodes.sort();
   const systemCodes = [...interactions].filter(
     (code): code is "transaction" | "batch" | "search-system" | "history-system" =>
       code === "transaction" || code === "batch" || code === "search-system" || code === "history-system",
   );
   const updates = interactions.has("update");
+  const bundleLimits =
+    `Atomic for up to ${MAX_BUNDLE_ENTRIES} entries and a request body of at most ${maxBodyBytes} bytes, ` +
+    "whatever the number of database writes; references between entries and conditional references are resolved.";
 
   return {
     resourceType: "CapabilityStatement",
@@ -40,24 +47,42 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
         resource: RESOURCE_TYPES.map((type) => ({
           type: type as CapabilityStatementRestResource["type"],
           interaction: typeCodes.map((code) => ({ code })),
-          versioning: "versioned",
+          versioning: "versioned-update",
           readHistory: interactions.has("vread"),
           updateCreate: updates,
-          conditionalCreate: false,
-          conditionalRead: "not-supported",
-          conditionalUpdate: false,
-          conditionalDelete: "not-supported",
+          conditionalCreate: interactions.has("create") && interactions.has("search-type"),
+          conditionalRead: "full-support",
+          conditionalUpdate: interactions.has("conditional-update"),
+          conditionalDelete: interactions.has("conditional-delete") ? "single" : "not-supported",
+          ...(interactions.has("search-type") ? { searchParam: searchParameters(type) } : {}),
         })),
-        interaction: systemCodes.map((code) => ({ code })),
+        interaction: systemCodes.map((code) =>
+          code === "transaction" || code === "batch" ? { code, documentation: bundleLimits } : { code },
+        ),
       },
     ],
   };
+}
+
+/** Search parameters that work for a type: `_id`, and `identifier` where R4 defines it. */
+function searchParameters(type: string): NonNullable<CapabilityStatementRestResource["searchParam"]> {
+  const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [
+    { name: "_id", type: "token", documentation: "Logical id; comma-separated values are alternatives." },
+  ];
+  if (hasIdentifierParameter(type)) {
+    parameters.push({
+      name: "identifier",
+      type: "token",
+      documentation: `Forms code, system|code, |code and system|; no modifiers. Pages of up to ${MAX_SEARCH_COUNT} matches.`,
+    });
+  }
+  return parameters;
 }
 
 /** capabilities: `GET [base]/metadata` (R4 http.html#capabilities). */
 export function capabilities(routes: readonly Route[], startedAt: string) {
   return async (request: FhirRequest): Promise<FhirResponse> => ({
     status: 200,
-    body: buildCapabilityStatement(routes, request.baseUrl, startedAt),
+    body: buildCapabilityStatement(routes, request.baseUrl, startedAt, request.settings.maxBodyBytes),
   });
 }

@@ -1,0 +1,50 @@
+import type { Bundle, BundleEntry } from "fhir/r4";
+import { FhirError, formatOperationOutcome, parseSearchQuery, RawJson } from "@flint/core";
+import type { FhirRequest, FhirResponse } from "../context.ts";
+import { readBody } from "../http/body.ts";
+import { checkResourceType } from "./resource-input.ts";
+
+/**
+ * search-type: `GET [base]/[type]?params` and `POST [base]/[type]/_search` with a form body
+ * (R4 http.html#search, search.html). Matches come back in a `searchset` Bundle; parameters left
+ * out under lenient handling are reported in an OperationOutcome entry (search.html#errors).
+ */
+export async function searchType(request: FhirRequest): Promise<FhirResponse> {
+  const type = checkResourceType(request.params.type);
+  const query = new URLSearchParams(request.query);
+  if (request.request.method === "POST") {
+    const contentType = request.request.headers.get("content-type") ?? "";
+    if (!contentType.startsWith("application/x-www-form-urlencoded")) {
+      throw new FhirError("unsupported-media-type", "POST _search needs a body of type application/x-www-form-urlencoded.");
+    }
+    for (const [name, value] of new URLSearchParams(await readBody(request.request, request.settings.maxBodyBytes))) {
+      query.append(name, value);
+    }
+  }
+
+  const { request: search, ignored, applied } = parseSearchQuery(type, query, request.prefer.handling);
+  const page = await request.settings.repository.search(search);
+
+  const entries: BundleEntry[] = page.entries.map((match) => ({
+    fullUrl: `${request.baseUrl}/${type}/${match.id}`,
+    resource: new RawJson(match.json) as never,
+    search: { mode: "match" },
+  }));
+  if (ignored.length > 0) entries.push({ resource: formatOperationOutcome(ignored), search: { mode: "outcome" } });
+
+  const link = (extra: Array<[string, string]>) => {
+    const parameters = new URLSearchParams([...applied, ...extra]);
+    const text = parameters.toString();
+    return `${request.baseUrl}/${type}${text === "" ? "" : `?${text}`}`;
+  };
+  const bundle: Bundle = {
+    resourceType: "Bundle",
+    id: crypto.randomUUID(),
+    meta: { lastUpdated: new Date().toISOString() },
+    type: "searchset",
+    link: [{ relation: "self", url: link(search.cursor === undefined ? [] : [["_cursor", search.cursor]]) }],
+    entry: entries,
+  };
+  if (page.next !== undefined) bundle.link!.push({ relation: "next", url: link([["_cursor", page.next]]) });
+  return { status: 200, body: bundle };
+}
