@@ -53,17 +53,18 @@ export function crashingClient(real: DynamoDBDocumentClient, plan: CrashPlan) {
  * Wraps the real document client to make chosen calls fail with a given AWS error name, as
  * throttling or a transaction conflict would, without a crash: later calls go through.
  */
-export function failingClient(real: DynamoDBDocumentClient, shouldFail: (commandName: string, call: number) => string | undefined) {
+export function failingClient(real: DynamoDBDocumentClient, shouldFail: (commandName: string, call: number) => string | Error | undefined) {
   let calls = 0;
   return new Proxy(real, {
     get(target, property, receiver) {
       if (property !== "send") return Reflect.get(target, property, receiver);
       return async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
         calls++;
-        const name = shouldFail(command.constructor.name, calls);
-        if (name !== undefined) {
-          const error = new Error(`injected ${name}`);
-          error.name = name;
+        const fault = shouldFail(command.constructor.name, calls);
+        if (fault instanceof Error) throw fault;
+        if (fault !== undefined) {
+          const error = new Error(`injected ${fault}`);
+          error.name = fault;
           throw error;
         }
         return (target.send as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest);

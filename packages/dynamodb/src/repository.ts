@@ -22,7 +22,7 @@ import { createService } from "./entities.ts";
 import { readHistory, type VersionItem } from "./history.ts";
 import { readHeads } from "./plan.ts";
 import { recoverTransactions } from "./protocol.ts";
-import { withRetries } from "./retry.ts";
+import { isTransientError, withRetries } from "./retry.ts";
 import { runSearch } from "./search.ts";
 import type { Store } from "./store.ts";
 import { runTransaction } from "./transaction.ts";
@@ -61,14 +61,22 @@ export class DynamoDbRepository implements FhirRepository {
     };
   }
 
-  async create(resource: Resource & { id: string }, options: CreateOptions = {}): Promise<StoredResource> {
+  create(resource: Resource & { id: string }, options: CreateOptions = {}): Promise<StoredResource> {
+    return guard(() => this.#create(resource, options));
+  }
+
+  async #create(resource: Resource & { id: string }, options: CreateOptions): Promise<StoredResource> {
     const operation: WriteOperation = { kind: "create", resourceType: resource.resourceType, id: resource.id, resource, method: options.method ?? "POST" };
     if (options.source !== undefined) operation.source = options.source;
     const [result] = await this.#single(operation);
     return result!.version as StoredResource;
   }
 
-  async read(resourceType: string, id: string): Promise<StoredResource> {
+  read(resourceType: string, id: string): Promise<StoredResource> {
+    return guard(() => this.#read(resourceType, id));
+  }
+
+  async #read(resourceType: string, id: string): Promise<StoredResource> {
     const heads = await readHeads(this.#store, [{ resourceType, id }]);
     const visible = await visibleVersion(this.#store, heads.get(`${resourceType}/${id}`), new TxStatusReader(this.#store));
     if (visible === undefined) throw new FhirError("not-found", `${resourceType}/${id} was not found.`);
@@ -79,7 +87,11 @@ export class DynamoDbRepository implements FhirRepository {
     return { resourceType, id, versionId, lastUpdated, method: "PUT", deleted: false, resource: JSON.parse(json) as Resource, json };
   }
 
-  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion> {
+  vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion> {
+    return guard(() => this.#vread(resourceType, id, versionId));
+  }
+
+  async #vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion> {
     const { data } = await withRetries(() =>
       this.#store.service.entities.version.get({ resourceType, id, vid: versionId }).go({ consistent: true }),
     );
@@ -89,7 +101,11 @@ export class DynamoDbRepository implements FhirRepository {
     return this.#toStoredVersion(data);
   }
 
-  async update(resource: Resource & { id: string }, options: UpdateOptions = {}): Promise<UpdateResult> {
+  update(resource: Resource & { id: string }, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return guard(() => this.#update(resource, options));
+  }
+
+  async #update(resource: Resource & { id: string }, options: UpdateOptions): Promise<UpdateResult> {
     const operation: WriteOperation = { kind: "update", resourceType: resource.resourceType, id: resource.id, resource, method: options.method ?? "PUT" };
     if (options.source !== undefined) operation.source = options.source;
     if (options.ifMatch !== undefined) operation.ifMatch = options.ifMatch;
@@ -97,7 +113,11 @@ export class DynamoDbRepository implements FhirRepository {
     return { version: result!.version as StoredResource, created: result!.created };
   }
 
-  async delete(resourceType: string, id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+  delete(resourceType: string, id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    return guard(() => this.#delete(resourceType, id, options));
+  }
+
+  async #delete(resourceType: string, id: string, options: DeleteOptions): Promise<DeleteResult> {
     const operation: WriteOperation = { kind: "delete", resourceType, id, method: "DELETE" };
     if (options.ifMatch !== undefined) operation.ifMatch = options.ifMatch;
     const [result] = await this.#single(operation);
@@ -106,20 +126,20 @@ export class DynamoDbRepository implements FhirRepository {
 
   history(query: HistoryQuery): Promise<HistoryPage> {
     const statuses = new TxStatusReader(this.#store);
-    return readHistory(this.#store.service, this.#store.client, query, (item) => this.#toStoredVersion(item), (item) => statuses.isCommitted(item.tx));
+    return guard(() => readHistory(this.#store.service, this.#store.client, query, (item) => this.#toStoredVersion(item), (item) => statuses.isCommitted(item.tx)));
   }
 
   transaction(operations: readonly WriteOperation[]): Promise<OperationResult[]> {
-    return runTransaction(this.#store, operations);
+    return guard(() => runTransaction(this.#store, operations));
   }
 
   search(request: SearchRequest): Promise<SearchPage> {
-    return runSearch(this.#store, request);
+    return guard(() => runSearch(this.#store, request));
   }
 
   /** Finishes or undoes multi-step transactions left open by a crashed process. */
   recover(): Promise<{ settled: number; pending: number }> {
-    return recoverTransactions(this.#store);
+    return guard(() => recoverTransactions(this.#store));
   }
 
   async close(): Promise<void> {}
@@ -149,5 +169,20 @@ export class DynamoDbRepository implements FhirRepository {
       version.resource = JSON.parse(version.json) as Resource;
     }
     return version;
+  }
+}
+
+/**
+ * Runs one repository call and turns a throttling or transient fault that remains after the
+ * SDK's own retries into a `transient` FhirError, which the API answers with 503 and Retry-After.
+ */
+async function guard<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isTransientError(error)) {
+      throw new FhirError("transient", "The database is overloaded or unavailable; retry the request shortly.", { cause: error });
+    }
+    throw error;
   }
 }

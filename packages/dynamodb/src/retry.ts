@@ -10,10 +10,12 @@ const TRANSIENT_NAMES = new Set([
   "TimeoutError",
 ]);
 
+/** Tells whether an error, or any error in its cause chain (ElectroDB wraps SDK errors), is transient. */
 export function isTransientError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const cause = (error as { cause?: unknown }).cause;
-  return TRANSIENT_NAMES.has(error.name) || (cause instanceof Error && TRANSIENT_NAMES.has(cause.name));
+  for (let current = error; current instanceof Error; current = (current as { cause?: unknown }).cause) {
+    if (TRANSIENT_NAMES.has(current.name)) return true;
+  }
+  return false;
 }
 
 /**

@@ -49,6 +49,8 @@ export async function startBackend(config: Config, logger: Logger): Promise<Back
   }
 
   const repository = new DynamoDbRepository({ client, tableName: config.table });
+  const recovered = await repository.recover();
+  if (recovered.settled + recovered.pending > 0) logger.info({ event: "transactions-recovered", ...recovered });
   const app = createApp({
     repository,
     logger,
