@@ -25,7 +25,10 @@ export async function runTransaction(store: Store, operations: readonly WriteOpe
   checkDistinct(operations);
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const heads = await readHeads(store, operations);
+    // A create needs an unused id, which its commit condition checks; reading the head first
+    // only pays off once a commit has failed.
+    const targets = attempt === 1 ? operations.filter((operation) => operation.kind !== "create") : operations;
+    const heads = await readHeads(store, targets);
     if (await settleLocks(store, heads)) {
       await backoff(attempt);
       continue;
