@@ -21,7 +21,10 @@ async function main(): Promise<void> {
     jsonLogger.info({ event: "stopping", signal });
     server.close();
     backend.stop().then(
-      () => process.exit(0),
+      () => {
+        jsonLogger.info({ event: "stopped" });
+        process.exit(0);
+      },
       (error: unknown) => {
         jsonLogger.error({ event: "stop-failed", message: error instanceof Error ? error.message : String(error) });
         process.exit(1);
