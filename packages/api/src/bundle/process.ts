@@ -7,7 +7,7 @@ import { commitPlans } from "../interactions/commit.ts";
 import { findMatches, parseCriteria } from "../interactions/conditional.ts";
 import type { WritePlan } from "../interactions/plans.ts";
 import { entryPath, type BundleRequestEntry } from "./entries.ts";
-import { collectConditionalReferences, resolveConditionalReferences, rewriteReferences, type BundleResource } from "./references.ts";
+import { collectConditionalReferences, resolveConditionalReferences, rewriteReferences, splitRestfulUrl, type BundleResource } from "./references.ts";
 
 /** The `response` part of one response entry, with the resource or outcome that goes with it. */
 export interface EntryResponse {
@@ -75,6 +75,7 @@ async function planWrites(request: FhirRequest, writes: BundleRequestEntry[]): P
 
   const targets = new Map<string, number>();
   const fullUrls = new Map<string, string>();
+  const relativeByBase = new Map<string, Map<string, string>>();
   writes.forEach((entry, position) => {
     const identity = identities[position]!;
     if (identity.nothing) return;
@@ -84,7 +85,15 @@ async function planWrites(request: FhirRequest, writes: BundleRequestEntry[]): P
       throw new FhirError("invalid", { diagnostics: `Entries ${other} and ${entry.index} both change ${key}; a transaction may change a resource once.`, expression: entryPath(entry.index) });
     }
     targets.set(key, entry.index);
-    if (entry.fullUrl !== undefined && entry.method !== "DELETE") fullUrls.set(entry.fullUrl, key);
+    if (entry.fullUrl !== undefined && entry.method !== "DELETE") {
+      fullUrls.set(entry.fullUrl, key);
+      const restful = splitRestfulUrl(entry.fullUrl);
+      if (restful !== undefined) {
+        const relative = relativeByBase.get(restful.base) ?? new Map<string, string>();
+        relative.set(restful.local, key);
+        relativeByBase.set(restful.base, relative);
+      }
+    }
   });
 
   const withBodies = writes.map((entry, position) => ({ entry, identity: identities[position]! })).filter(({ entry }) => entry.source !== undefined);
@@ -97,7 +106,9 @@ async function planWrites(request: FhirRequest, writes: BundleRequestEntry[]): P
   const plans = writes.map((entry, position) => {
     const identity = identities[position]!;
     try {
-      return buildPlan(entry, identity, fullUrls, resolved, issues);
+      const base = entry.fullUrl === undefined ? undefined : splitRestfulUrl(entry.fullUrl)?.base;
+      const relative = base === undefined ? undefined : relativeByBase.get(base);
+      return buildPlan(entry, identity, { fullUrls, relative, resolved }, issues);
     } catch (error) {
       if (error instanceof FhirError) {
         issues.push(...error.issues.map((issue) => ({ ...issue, expression: issue.expression ?? entryPath(entry.index) })));
@@ -141,13 +152,14 @@ async function resolveIdentity(request: FhirRequest, entry: BundleRequestEntry):
   }
 }
 
-function buildPlan(
-  entry: BundleRequestEntry,
-  identity: Identity,
-  fullUrls: ReadonlyMap<string, string>,
-  resolved: ReadonlyMap<string, string>,
-  issues: Issue[],
-): WritePlan {
+/** Replacements for the references of one entry: by fullUrl, relative to its base, and conditional. */
+interface ReferenceMaps {
+  fullUrls: ReadonlyMap<string, string>;
+  relative: ReadonlyMap<string, string> | undefined;
+  resolved: ReadonlyMap<string, string>;
+}
+
+function buildPlan(entry: BundleRequestEntry, identity: Identity, references: ReferenceMaps, issues: Issue[]): WritePlan {
   const resourceType = entry.resourceType!;
   const ifMatch = entry.ifMatch === undefined ? identity.pinned : parseETag(entry.ifMatch, `${entryPath(entry.index)}.request.ifMatch`);
   if (identity.nothing) return { kind: "nothing", resourceType };
@@ -159,7 +171,7 @@ function buildPlan(
   }
 
   const where = `${entryPath(entry.index)}.resource`;
-  const source = rewriteReferences(entry.source!, fullUrls, resolved, where);
+  const source = rewriteReferences(entry.source!, references.fullUrls, references.relative, references.resolved, where);
   const resource = JSON.parse(source) as Resource;
   const problems = validateResource(resource);
   if (problems.length > 0) {
@@ -208,6 +220,7 @@ function versionResponse(request: FhirRequest, status: number, version: StoredVe
     etag: `W/"${version.versionId}"`,
     lastModified: version.lastUpdated,
   };
+  // Bundles can hold thousands of entries, so resources come back only when asked for.
   if (request.prefer.return === "representation" && version.json !== undefined) response.resource = new RawJson(version.json);
   return response;
 }

@@ -57,24 +57,43 @@ export function collectConditionalReferences(text: string): Set<string> {
 
 const LOCAL_URN = /^urn:(uuid|oid):/;
 
+/** `href` and `src` attributes in XHTML, with double or single quotes. */
+const NARRATIVE_LINK = /\b(href|src)\s*=\s*("([^"]*)"|'([^']*)')/g;
+
+/** Splits a RESTful absolute URL such as `http://x/fhir/Patient/1` into its base and `Patient/1`. */
+export function splitRestfulUrl(url: string): { base: string; local: string } | undefined {
+  const match = /^(https?:\/\/.+)\/([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(url);
+  if (match === null || !isResourceType(match[2]!)) return undefined;
+  return { base: match[1]!, local: `${match[2]}/${match[3]}` };
+}
+
 /**
  * Rewrites references in resource text (R4 bundle.html#references, http.html#trules): every
- * string equal to an entry's `fullUrl` becomes that entry's `Type/id`, every conditional
- * reference becomes the resource it resolved to, and `href`/`src` attributes in the narrative
- * that name a `fullUrl` follow suit. A `urn:uuid:` or `urn:oid:` reference that names no entry
- * is an error, because it could never be resolved later.
+ * string equal to an entry's `fullUrl` becomes that entry's `Type/id`; a relative reference
+ * becomes the entry it names when it resolves against the base of this entry's RESTful
+ * `fullUrl` (`relative`); every conditional reference becomes the resource it resolved to; and
+ * `href`/`src` attributes in the narrative that name a `fullUrl` follow suit. A `urn:uuid:` or
+ * `urn:oid:` reference that names no entry is an error, because it could never be resolved.
  */
-export function rewriteReferences(text: string, fullUrls: ReadonlyMap<string, string>, conditional: ReadonlyMap<string, string>, where: string): string {
+export function rewriteReferences(
+  text: string,
+  fullUrls: ReadonlyMap<string, string>,
+  relative: ReadonlyMap<string, string> | undefined,
+  conditional: ReadonlyMap<string, string>,
+  where: string,
+): string {
+  const lookup = (value: string) => fullUrls.get(value) ?? relative?.get(value);
   return replaceStrings(text, (value, key) => {
-    const target = fullUrls.get(value) ?? (key === "reference" ? conditional.get(value) : undefined);
+    const target = lookup(value) ?? (key === "reference" ? conditional.get(value) : undefined);
     if (target !== undefined) return target;
     if (key === "reference" && LOCAL_URN.test(value)) {
       throw new FhirError("invalid", { diagnostics: `Reference "${value.slice(0, 100)}" names no entry of this Bundle.`, expression: where });
     }
-    if (key === "div" && value.includes("urn:")) {
-      const replaced = value.replace(/(href|src)="(urn:(?:uuid|oid):[^"]+)"/g, (match, attribute: string, urn: string) => {
-        const local = fullUrls.get(urn);
-        return local === undefined ? match : `${attribute}="${local}"`;
+    if (key === "div" && fullUrls.size + (relative?.size ?? 0) > 0) {
+      const replaced = value.replace(NARRATIVE_LINK, (match, attribute: string, _quoted: string, double?: string, single?: string) => {
+        const local = lookup(double ?? single ?? "");
+        if (local === undefined) return match;
+        return double !== undefined ? `${attribute}="${local}"` : `${attribute}='${local}'`;
       });
       return replaced === value ? undefined : replaced;
     }

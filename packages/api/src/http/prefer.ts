@@ -1,11 +1,12 @@
 /** What the client asked for in the `Prefer` header (R4 http.html#return and search.html#errors). */
 export interface Preferences {
-  return: "minimal" | "representation" | "OperationOutcome";
+  /** Absent when the client did not say; each interaction then picks its own default. */
+  return?: "minimal" | "representation" | "OperationOutcome";
   handling: "strict" | "lenient";
 }
 
 export function parsePrefer(header: string | undefined): Preferences {
-  const preferences: Preferences = { return: "representation", handling: "lenient" };
+  const preferences: Preferences = { handling: "lenient" };
   for (const token of (header ?? "").split(/[,;]/)) {
     const [name, value] = token.split("=").map((part) => part.trim().replace(/^"|"$/g, ""));
     if (name === "return" && (value === "minimal" || value === "representation" || value === "OperationOutcome")) {

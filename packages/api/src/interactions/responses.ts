@@ -32,6 +32,7 @@ export function writeResponse(
       return { status, headers, body: informationOutcome(diagnostics) };
     }
     case "representation":
+    case undefined:
       return version.json === undefined ? { status, headers } : { status, headers, body: new RawJson(version.json) };
   }
 }
