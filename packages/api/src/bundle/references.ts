@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { FhirError, isResourceType, matchesClauses, replaceStrings } from "@flint/core";
+import { FhirError, isResourceType, matchesClauses, replaceTypedStrings, type StringPlace } from "@flint/core";
 import type { FhirRepository } from "@flint/repository";
 import { findMatches, parseCriteria } from "../interactions/conditional.ts";
 
@@ -48,11 +48,23 @@ export async function resolveConditionalReferences(
 /** Collects the conditional references of resource text (values of `reference` elements). */
 export function collectConditionalReferences(text: string): Set<string> {
   const found = new Set<string>();
-  replaceStrings(text, (value, key) => {
-    if (key === "reference" && isConditionalReference(value)) found.add(value);
+  replaceTypedStrings(text, (value, place) => {
+    if (isReference(place) && isConditionalReference(value)) found.add(value);
     return undefined;
   });
   return found;
+}
+
+/** Types of the elements whose values transaction processing rewrites besides `Reference.reference`. */
+const URI_TYPES = new Set(["uri", "url", "canonical", "oid", "uuid"]);
+
+function isReference(place: StringPlace): boolean {
+  return place.owner === "Reference" && place.key === "reference";
+}
+
+/** URI elements that may name an entry; `Extension.url` names the extension's definition instead. */
+function isRewritableUri(place: StringPlace): boolean {
+  return URI_TYPES.has(place.type) && !(place.owner === "Extension" && place.key === "url");
 }
 
 const LOCAL_URN = /^urn:(uuid|oid):/;
@@ -69,7 +81,8 @@ export function splitRestfulUrl(url: string): { base: string; local: string } | 
 
 /**
  * Rewrites references in resource text (R4 bundle.html#references, http.html#trules): every
- * string equal to an entry's `fullUrl` becomes that entry's `Type/id`; a relative reference
+ * reference and URI element equal to an entry's `fullUrl` becomes that entry's `Type/id`, while
+ * strings of other types (such as `Identifier.value`) stay as written; a relative reference
  * becomes the entry it names when it resolves against the base of this entry's RESTful
  * `fullUrl` (`relative`); every conditional reference becomes the resource it resolved to; and
  * `href`/`src` attributes in the narrative that name a `fullUrl` follow suit. A `urn:uuid:` or
@@ -83,13 +96,16 @@ export function rewriteReferences(
   where: string,
 ): string {
   const lookup = (value: string) => fullUrls.get(value) ?? relative?.get(value);
-  return replaceStrings(text, (value, key) => {
-    const target = lookup(value) ?? (key === "reference" ? conditional.get(value) : undefined);
-    if (target !== undefined) return target;
-    if (key === "reference" && LOCAL_URN.test(value)) {
+  return replaceTypedStrings(text, (value, place) => {
+    const reference = isReference(place);
+    if (reference || isRewritableUri(place)) {
+      const target = lookup(value) ?? (reference ? conditional.get(value) : undefined);
+      if (target !== undefined) return target;
+    }
+    if (reference && LOCAL_URN.test(value)) {
       throw new FhirError("invalid", { diagnostics: `Reference "${value.slice(0, 100)}" names no entry of this Bundle.`, expression: where });
     }
-    if (key === "div" && fullUrls.size + (relative?.size ?? 0) > 0) {
+    if (place.type === "xhtml" && fullUrls.size + (relative?.size ?? 0) > 0) {
       const replaced = value.replace(NARRATIVE_LINK, (match, attribute: string, _quoted: string, double?: string, single?: string) => {
         const local = lookup(double ?? single ?? "");
         if (local === undefined) return match;

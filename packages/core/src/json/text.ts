@@ -13,7 +13,7 @@ function isSpace(code: number): boolean {
 }
 
 /** Returns the index just past the string that starts at `start` (an opening quote). */
-function skipString(text: string, start: number): number {
+export function skipString(text: string, start: number): number {
   let index = start + 1;
   for (;;) {
     const code = text.charCodeAt(index);
@@ -23,7 +23,7 @@ function skipString(text: string, start: number): number {
 }
 
 /** Returns the index just past the value that starts at `start`. */
-function skipValue(text: string, start: number): number {
+export function skipValue(text: string, start: number): number {
   const first = text.charCodeAt(start);
   if (first === QUOTE) return skipString(text, start);
   if (first !== 0x7b && first !== 0x5b) {
