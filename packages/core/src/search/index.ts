@@ -2,3 +2,17 @@ export type { SearchClause, SearchRequest, TokenValue } from "./request.ts";
 export { extractIdentifierTokens, hasIdentifierParameter, tokenMatches, type IndexedToken } from "./tokens.ts";
 export { DEFAULT_SEARCH_COUNT, MAX_SEARCH_COUNT, parseSearchQuery, type ParsedSearch } from "./parse.ts";
 export { matchesClauses } from "./match.ts";
+export type * from "./model.ts";
+export { OPEN_END, OPEN_START } from "./model.ts";
+export {
+  extractSearchValues,
+  normalizeString,
+  decimalRange,
+  numberRange,
+  toCanonicalQuantity,
+  UCUM_SYSTEM,
+  CURRENCY_SYSTEM,
+  type PrecisionRange,
+  type CanonicalQuantity,
+} from "./extract.ts";
+export { SEARCH_PARAMETERS } from "../generated/search-parameters.ts";
