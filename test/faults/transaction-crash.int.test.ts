@@ -2,7 +2,7 @@ import type { Resource } from "fhir/r4";
 import { describe, expect, it } from "vitest";
 import { checkTable, DynamoDbRepository, DEFAULT_TRANSACTION_LEASE_MS } from "@flint/dynamodb";
 import type { FhirRepository, WriteOperation } from "@flint/repository";
-import { FhirError } from "@flint/core";
+import { FhirError, parseTypeSearch } from "@flint/core";
 import { createTestRepository } from "../setup/dynamodb.ts";
 import { crashingClient, InjectedFault } from "../support/faults.ts";
 
@@ -65,7 +65,8 @@ async function observe(repository: FhirRepository, run: string): Promise<string>
     (error: FhirError) => (error.kind === "deleted" ? "new" : `error ${error.kind}`),
   );
   states.add(deleted);
-  const search = await repository.search({ resourceType: "Patient", clauses: [{ parameter: "identifier", values: [{ system: "urn:example:mrn" }] }], count: 100 });
+  const { query } = parseTypeSearch("Patient", new URLSearchParams({ identifier: "urn:example:mrn|", _count: "100" }), "strict");
+  const search = await repository.search(query);
   const values = search.entries.map((entry) => (entry.resource as unknown as { identifier: Array<{ value: string }> }).identifier[0]!.value);
   states.add(values.every((value) => value.startsWith(`${run}-new`)) && values.length === SEEDED - 1 ? "new" : values.every((value) => value.startsWith("old")) && values.length === SEEDED ? "old" : "mixed search");
   return states.size === 1 ? [...states][0]! : `mixed: ${[...states].join(", ")}`;

@@ -28,9 +28,10 @@ describe("capabilities", () => {
     expect(patient.conditionalUpdate).toBe(true);
     expect(patient.conditionalDelete).toBe("single");
     expect(patient.conditionalRead).toBe("full-support");
-    expect(patient.searchParam.map((parameter: any) => parameter.name)).toEqual(["_id", "identifier"]);
-    const binary = rest.resource.find((resource: any) => resource.type === "Binary");
-    expect(binary.searchParam.map((parameter: any) => parameter.name)).toEqual(["_id"]);
+    const names = patient.searchParam.map((parameter: any) => parameter.name);
+    for (const name of ["_id", "_lastUpdated", "identifier", "name", "family", "birthdate", "gender", "general-practitioner"]) expect(names).toContain(name);
+    expect(names).not.toContain("_content");
+    expect(patient.searchInclude).toBeUndefined();
     expect(rest.resource).toHaveLength(146);
   });
 

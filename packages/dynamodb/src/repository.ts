@@ -1,6 +1,6 @@
 import type { Resource } from "fhir/r4";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { FhirError, type SearchRequest } from "@flint/core";
+import { FhirError, type SearchQuery } from "@flint/core";
 import {
   OperationError,
   type CreateOptions,
@@ -133,8 +133,8 @@ export class DynamoDbRepository implements FhirRepository {
     return guard(() => runTransaction(this.#store, operations));
   }
 
-  search(request: SearchRequest): Promise<SearchPage> {
-    return guard(() => runSearch(this.#store, request));
+  search(query: SearchQuery): Promise<SearchPage> {
+    return guard(() => runSearch(this.#store, query));
   }
 
   /** Finishes or undoes multi-step transactions left open by a crashed process. */

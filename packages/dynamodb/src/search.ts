@@ -1,6 +1,6 @@
 import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import type { Resource } from "fhir/r4";
-import { FhirError, matchesClauses, type SearchClause, type SearchRequest } from "@flint/core";
+import { extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
 import type { SearchPage, StoredResource } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
 import { HISTORY_SHARDS } from "./entities.ts";
@@ -17,14 +17,25 @@ const CANDIDATE_BUDGET = 2_000;
 const MAX_PARTITION_IDS = 100_000;
 
 /**
- * Runs a search (R4 search.html) in id order. Index partitions propose candidate ids; each
- * candidate's visible version is read and checked against every clause, so index items of
- * uncommitted or superseded versions never produce a wrong match.
+ * Runs a search (R4 search.html) in id order. An `_id` or plain `identifier` clause proposes
+ * candidates from its index; otherwise every resource of the type is a candidate, read from the
+ * sharded type index. Each candidate's visible version is read and checked against every
+ * clause, so index items of uncommitted or superseded versions never produce a wrong match.
+ *
+ * Hint: without an `_id` or `identifier` clause a page examines at most `CANDIDATE_BUDGET`
+ * resources, so on a large type a page may hold fewer matches than `_count`, even none, with a
+ * `next` link to continue; R4 allows short pages (search.html#count).
  */
-export async function runSearch(store: Store, request: SearchRequest): Promise<SearchPage> {
+export async function runSearch(store: Store, query: SearchQuery): Promise<SearchPage> {
+  const resourceType = query.resourceTypes[0];
+  if (resourceType === undefined || query.resourceTypes.length !== 1) {
+    throw new FhirError("not-supported", "Searches across several resource types are not supported yet.");
+  }
+  const request = { resourceType, clauses: query.clauses, count: query.count };
   if (request.count === 0) return { entries: [] };
-  const after = request.cursor === undefined ? "" : parseCursor(request.cursor);
-  const candidates = request.clauses.length === 0 ? typeCandidates(store, request.resourceType) : await clauseCandidates(store, request);
+  const after = query.cursor === undefined ? "" : parseCursor(query.cursor);
+  const indexed = request.clauses.filter(isIndexed);
+  const candidates = indexed.length === 0 ? typeCandidates(store, resourceType) : await clauseCandidates(store, resourceType, indexed);
 
   const statuses = new TxStatusReader(store);
   const matches: StoredResource[] = [];
@@ -63,20 +74,42 @@ function typeCandidates(store: Store, resourceType: string): Candidates {
   };
 }
 
-/** Candidates of a search with criteria: the intersection over clauses of the union over values. */
-async function clauseCandidates(store: Store, request: SearchRequest): Promise<Candidates> {
+/** Clauses that an index answers exactly: `_id` and `identifier` tokens without a modifier. */
+type IndexedClause = QueryClause & { kind: "parameter" };
+
+/** Token values of an indexed clause; `isIndexed` has checked that every value is a token. */
+function tokenValues(clause: IndexedClause): Array<{ system?: string; code?: string }> {
+  return clause.values as unknown as Array<{ system?: string; code?: string }>;
+}
+
+function isIndexed(clause: QueryClause): clause is IndexedClause {
+  return (
+    clause.kind === "parameter" &&
+    (clause.parameter === "_id" || clause.parameter === "identifier") &&
+    clause.modifier === undefined &&
+    clause.values.every((value) => value.type === "token" && (clause.parameter === "identifier" || value.code !== undefined) && (value.code !== undefined || value.system !== undefined))
+  );
+}
+
+/** Candidates from indexed clauses: the intersection over clauses of the union over values. */
+async function clauseCandidates(store: Store, resourceType: string, clauses: readonly IndexedClause[]): Promise<Candidates> {
   let result: Set<string> | undefined;
-  for (const clause of request.clauses) {
-    const ids = await clauseIds(store, request.resourceType, clause);
+  for (const clause of clauses) {
+    const ids = await clauseIds(store, resourceType, clause);
     result = result === undefined ? ids : new Set([...result].filter((id) => ids.has(id)));
   }
   const sorted = [...(result ?? [])].sort();
   return async (after, limit) => sorted.filter((id) => id > after).slice(0, limit);
 }
 
-async function clauseIds(store: Store, resourceType: string, clause: SearchClause): Promise<Set<string>> {
-  if (clause.parameter === "_id") return new Set(clause.values);
-  const partitions = await Promise.all(clause.values.map((value) => queryIds(store, tokenKey(resourceType, clause.parameter, value), "", MAX_PARTITION_IDS + 1)));
+async function clauseIds(store: Store, resourceType: string, clause: IndexedClause): Promise<Set<string>> {
+  if (clause.parameter === "_id") return new Set(tokenValues(clause).map((value) => value.code!));
+  const partitions = await Promise.all(
+    tokenValues(clause).map((value) => {
+      const token = value.system === undefined ? { code: value.code } : value.code === undefined ? { system: value.system } : { system: value.system, code: value.code };
+      return queryIds(store, tokenKey(resourceType, clause.parameter, token as { system?: string; code?: string }), "", MAX_PARTITION_IDS + 1);
+    }),
+  );
   const ids = new Set(partitions.flat());
   if (ids.size > MAX_PARTITION_IDS) {
     throw new FhirError("too-costly", `The ${clause.parameter} criteria match more than ${MAX_PARTITION_IDS} resources; add criteria that narrow the search.`);
@@ -110,7 +143,12 @@ async function queryIds(store: Store, key: string, after: string, limit: number)
 }
 
 /** Reads the visible versions of candidates and keeps those that match every clause. */
-async function hydrate(store: Store, request: SearchRequest, ids: string[], statuses: TxStatusReader): Promise<Map<string, StoredResource>> {
+async function hydrate(
+  store: Store,
+  request: { resourceType: string; clauses: readonly QueryClause[] },
+  ids: string[],
+  statuses: TxStatusReader,
+): Promise<Map<string, StoredResource>> {
   const { resourceType } = request;
   const heads = await readHeads(store, ids.map((id) => ({ resourceType, id })));
   const found = new Map<string, StoredResource>();
@@ -120,7 +158,7 @@ async function hydrate(store: Store, request: SearchRequest, ids: string[], stat
       if (visible === undefined || visible.deleted) return;
       const json = await loadBody(store, resourceType, id, visible);
       const resource = JSON.parse(json) as Resource;
-      if (!matchesClauses(resource, request.clauses)) return;
+      if (!matchesQuery(resource, request.clauses, extractSearchValues(resource))) return;
       found.set(id, { resourceType, id, versionId: visible.vid, lastUpdated: visible.lastUpdated, method: "PUT", deleted: false, resource, json });
     }),
   );

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Resource } from "fhir/r4";
-import { FhirError, matchesClauses, type SearchRequest } from "@flint/core";
+import { FhirError, matchesQuery, type SearchQuery } from "@flint/core";
 import { OperationError, stampVersion, type OperationResult, type StoredVersion, type WriteOperation } from "@flint/repository";
 import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, actionBytes, transactWrite } from "./actions.ts";
 import { loadBody, storeBody } from "./bodies.ts";
@@ -135,25 +135,26 @@ async function plan(
  * whose resource no longer matches. A claim whose resource still matches means a concurrent
  * request created a match after the caller searched.
  */
-async function planClaim(store: Store, index: number, criteria: SearchRequest): Promise<PlannedClaim> {
+async function planClaim(store: Store, index: number, criteria: SearchQuery): Promise<PlannedClaim> {
+  const resourceType = criteria.resourceTypes[0]!;
   const canonical = JSON.stringify(
-    [...criteria.clauses]
-      .map((clause) => ({ ...clause, values: [...clause.values].map((value) => JSON.stringify(value)).sort() }))
-      .sort((a, b) => (a.parameter < b.parameter ? -1 : 1)),
+    criteria.clauses
+      .map((clause) => JSON.stringify(clause.kind === "parameter" ? { ...clause, values: [...clause.values].map((value) => JSON.stringify(value)).sort() } : clause))
+      .sort(),
   );
-  const key = `${criteria.resourceType}#${createHash("sha256").update(canonical).digest("base64url")}`;
+  const key = `${resourceType}#${createHash("sha256").update(canonical).digest("base64url")}`;
   const { data } = await withRetries(() => store.service.entities.claim.get({ key }).go({ consistent: true }));
   if (data === null) return { key, criteria: canonical };
 
   const statuses = new TxStatusReader(store);
-  const claimed = () => new OperationError(index, "claimed", `Another request created a match for the conditional create of ${criteria.resourceType} first.`);
+  const claimed = () => new OperationError(index, "claimed", `Another request created a match for the conditional create of ${resourceType} first.`);
   if (data.tx !== undefined && (await statuses.status(data.tx)) === "PENDING") throw claimed();
 
-  const heads = await readHeads(store, [{ resourceType: criteria.resourceType, id: data.rid }]);
-  const visible = await visibleVersion(store, heads.get(`${criteria.resourceType}/${data.rid}`), statuses);
+  const heads = await readHeads(store, [{ resourceType, id: data.rid }]);
+  const visible = await visibleVersion(store, heads.get(`${resourceType}/${data.rid}`), statuses);
   if (visible !== undefined && !visible.deleted) {
-    const resource = JSON.parse(await loadBody(store, criteria.resourceType, data.rid, visible)) as Resource;
-    if (matchesClauses(resource, criteria.clauses)) throw claimed();
+    const resource = JSON.parse(await loadBody(store, resourceType, data.rid, visible)) as Resource;
+    if (matchesQuery(resource, criteria.clauses)) throw claimed();
   }
   return { key, criteria: canonical, previousRid: data.rid };
 }

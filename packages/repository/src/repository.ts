@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import type { SearchRequest } from "@flint/core";
+import type { SearchQuery } from "@flint/core";
 
 /** The HTTP method that produced a version, as reported in history entries. */
 export type VersionMethod = "POST" | "PUT" | "PATCH" | "DELETE";
@@ -117,7 +117,7 @@ export interface WriteOperation {
    * that of two concurrent creates with identical criteria only one commits; the other fails
    * with `OperationError` reason `claimed` and should search again.
    */
-  conditional?: SearchRequest;
+  conditional?: SearchQuery;
 }
 
 export interface OperationResult {
@@ -190,7 +190,7 @@ export interface FhirRepository {
    * Returns current resources matching every clause, reading the latest committed state, so a
    * search right after a write sees it.
    */
-  search(request: SearchRequest): Promise<SearchPage>;
+  search(query: SearchQuery): Promise<SearchPage>;
 
   /** Releases connections and timers. */
   close(): Promise<void>;

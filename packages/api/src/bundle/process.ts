@@ -1,5 +1,5 @@
 import type { OperationOutcome, Resource } from "fhir/r4";
-import { FhirError, newId, parseSearchQuery, RawJson, validateResource, type Issue, type SearchRequest } from "@flint/core";
+import { FhirError, newId, parseTypeSearch, RawJson, validateResource, type Issue, type SearchQuery } from "@flint/core";
 import type { OperationResult, StoredResource, StoredVersion, WriteOperation } from "@flint/repository";
 import type { FhirRequest } from "../context.ts";
 import { parseETag, isNotModified } from "../http/preconditions.ts";
@@ -30,7 +30,7 @@ interface Identity {
   /** Version a conditional match was read at, so the commit fails if it changed. */
   pinned?: number;
   /** Criteria of a conditional create (or conditional update that creates), claimed at commit. */
-  claim?: SearchRequest;
+  claim?: SearchQuery;
   /** True for a conditional delete that matched nothing. */
   nothing?: boolean;
 }
@@ -232,7 +232,7 @@ export async function readEntry(request: FhirRequest, entry: BundleRequestEntry)
   try {
     if (entry.id === undefined) {
       const query = new URLSearchParams(entry.criteria ?? "");
-      const { request: search, ignored } = parseSearchQuery(type, query, request.prefer.handling);
+      const { query: search, ignored } = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl);
       const page = await repository.search(search);
       const bundle = {
         resourceType: "Bundle",

@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { FhirError, isResourceType, matchesClauses, replaceTypedStrings, type StringPlace } from "@flint/core";
+import { FhirError, isResourceType, matchesQuery, replaceTypedStrings, type StringPlace } from "@flint/core";
 import type { FhirRepository } from "@flint/repository";
 import { findMatches, parseCriteria } from "../interactions/conditional.ts";
 
@@ -34,7 +34,7 @@ export async function resolveConditionalReferences(
 
     const ids = new Set((await findMatches(repository, criteria)).map((match) => match.id));
     for (const candidate of inBundle) {
-      if (candidate.resourceType === resourceType && matchesClauses(candidate.resource, criteria.clauses)) ids.add(candidate.id);
+      if (candidate.resourceType === resourceType && matchesQuery(candidate.resource, criteria.clauses)) ids.add(candidate.id);
     }
     if (ids.size !== 1) {
       const found = ids.size === 0 ? "no resource" : "more than one resource";

@@ -1,5 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from "fhir/r4";
-import { hasIdentifierParameter, MAX_SEARCH_COUNT, RESOURCE_TYPES } from "@flint/core";
+import { MAX_SEARCH_COUNT, RESOURCE_TYPES, SEARCH_PARAMETERS } from "@flint/core";
 import { MAX_BUNDLE_ENTRIES } from "../bundle/entries.ts";
 import { TYPE_INTERACTIONS, type FhirRequest, type FhirResponse, type Interaction, type Route } from "../context.ts";
 
@@ -64,16 +64,21 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
   };
 }
 
-/** Search parameters that work for a type: `_id`, and `identifier` where R4 defines it. */
+/**
+ * Search parameters that work for a type: every R4 parameter of it except the `special` ones.
+ * Chains, `_has`, `_include`, `_revinclude` and `_sort` are not listed because they do not work yet.
+ */
 function searchParameters(type: string): NonNullable<CapabilityStatementRestResource["searchParam"]> {
-  const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [
-    { name: "_id", type: "token", documentation: "Logical id; comma-separated values are alternatives." },
-  ];
-  if (hasIdentifierParameter(type)) {
+  const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [];
+  for (const definition of SEARCH_PARAMETERS[type] ?? []) {
+    if (definition.type === "special") continue;
+    const indexed = definition.code === "_id" || definition.code === "identifier";
     parameters.push({
-      name: "identifier",
-      type: "token",
-      documentation: `Forms code, system|code, |code and system|; no modifiers. Pages of up to ${MAX_SEARCH_COUNT} matches.`,
+      name: definition.code,
+      type: definition.type,
+      documentation: indexed
+        ? `Read from an index. Pages of up to ${MAX_SEARCH_COUNT} matches.`
+        : "Matched by reading the resources of the type, so a page may hold fewer matches than _count on large types; follow the next link.",
     });
   }
   return parameters;

@@ -1,4 +1,4 @@
-import { FhirError, parseSearchQuery, type SearchRequest } from "@flint/core";
+import { FhirError, parseTypeSearch, type SearchQuery } from "@flint/core";
 import type { FhirRepository, StoredResource } from "@flint/repository";
 
 /**
@@ -6,11 +6,11 @@ import type { FhirRepository, StoredResource } from "@flint/repository";
  * conditional reference) as a strict search: an unsupported parameter is an error here,
  * because ignoring it would match more resources than the client meant (R4 http.html#ccreate).
  */
-export function parseCriteria(resourceType: string, criteria: string, what: string): SearchRequest {
+export function parseCriteria(resourceType: string, criteria: string, what: string): SearchQuery {
   const query = new URLSearchParams(criteria.startsWith("?") ? criteria.slice(1) : criteria);
   if ([...query.keys()].length === 0) throw new FhirError("invalid", `${what} has no search criteria.`);
   try {
-    return parseSearchQuery(resourceType, query, "strict").request;
+    return parseTypeSearch(resourceType, query, "strict").query;
   } catch (error) {
     if (error instanceof FhirError) {
       throw new FhirError(error.kind, error.issues.map((issue) => ({ ...issue, diagnostics: `${what}: ${issue.diagnostics}` })));
@@ -19,8 +19,21 @@ export function parseCriteria(resourceType: string, criteria: string, what: stri
   }
 }
 
-/** Returns up to two matches of conditional criteria: enough to tell none, one and several apart. */
-export async function findMatches(repository: FhirRepository, criteria: SearchRequest): Promise<StoredResource[]> {
-  const page = await repository.search({ ...criteria, count: 2 });
-  return page.entries;
+/** Pages read at most while looking for the matches of conditional criteria. */
+const MAX_MATCH_PAGES = 50;
+
+/**
+ * Returns up to two matches of conditional criteria: enough to tell none, one and several
+ * apart. Follows `next` links, because a store may return short pages.
+ */
+export async function findMatches(repository: FhirRepository, criteria: SearchQuery): Promise<StoredResource[]> {
+  const matches: StoredResource[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_MATCH_PAGES; page++) {
+    const result = await repository.search({ ...criteria, count: 2 - matches.length, ...(cursor === undefined ? {} : { cursor }) });
+    matches.push(...result.entries);
+    if (matches.length >= 2 || result.next === undefined) return matches;
+    cursor = result.next;
+  }
+  throw new FhirError("too-costly", "The conditional criteria need too many reads to decide; add criteria such as an identifier.");
 }

@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { FhirError, newId, type SearchRequest } from "@flint/core";
+import { FhirError, newId, type SearchQuery } from "@flint/core";
 import type { FhirRepository, StoredResource, WriteOperation } from "@flint/repository";
 import { findMatches, parseCriteria } from "./conditional.ts";
 
@@ -77,6 +77,6 @@ export async function planConditionalDelete(repository: FhirRepository, resource
   return { kind: "write", operation: { kind: "delete", resourceType, id: match.id, method: "DELETE", ifMatch: match.versionId } };
 }
 
-function multipleMatches(what: string, criteria: SearchRequest): FhirError {
-  return new FhirError("multiple-matches", `${what} criteria match more than one ${criteria.resourceType}; make them more specific.`);
+function multipleMatches(what: string, criteria: SearchQuery): FhirError {
+  return new FhirError("multiple-matches", `${what} criteria match more than one ${criteria.resourceTypes[0]}; make them more specific.`);
 }

@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry } from "fhir/r4";
-import { FhirError, formatOperationOutcome, parseSearchQuery, RawJson } from "@flint/core";
+import { FhirError, formatOperationOutcome, parseTypeSearch, RawJson } from "@flint/core";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { readBody } from "../http/body.ts";
 import { checkResourceType } from "./resource-input.ts";
@@ -22,7 +22,7 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
     }
   }
 
-  const { request: search, ignored, applied } = parseSearchQuery(type, query, request.prefer.handling);
+  const { query: search, ignored, applied } = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl);
   const page = await request.settings.repository.search(search);
 
   const entries: BundleEntry[] = page.entries.map((match) => ({

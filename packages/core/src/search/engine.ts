@@ -1,0 +1,66 @@
+import type { Resource } from "fhir/r4";
+import { FhirError, type Issue } from "../outcome.ts";
+import { SEARCH_PARAMETERS } from "../generated/search-parameters.ts";
+import { extractSearchValues } from "./extract.ts";
+import { toCanonicalQuantity } from "./extract/ucum.ts";
+import type { IndexValue, QueryClause, SearchQuery } from "./model.ts";
+import { matchesClause } from "./query/match.ts";
+import { parseSearch, type ParsedSearch } from "./query/parse.ts";
+
+/** Converts a UCUM quantity in a query to base units, the same way extraction does for stored values. */
+function canonicalize(value: number, code: string): { value: number; code: string } | undefined {
+  const canonical = toCanonicalQuantity(code, { value, low: value, high: value });
+  return canonical === undefined ? undefined : { value: canonical.value, code: canonical.code };
+}
+
+/**
+ * Parses the query of a type-level search and drops what the stores cannot run yet: chained
+ * parameters, `_has`, `_include`, `_revinclude`, `_sort`, `_total` other than `none`,
+ * `_summary` and `_elements`. Under `Prefer: handling=strict` these are rejected with 400;
+ * under lenient handling each is reported in `ignored`, never dropped in silence.
+ */
+export function parseTypeSearch(resourceType: string, parameters: URLSearchParams, handling: "strict" | "lenient", baseUrl?: string): ParsedSearch {
+  const parsed = parseSearch({
+    resourceTypes: [resourceType],
+    query: parameters,
+    handling,
+    definitions: (type) => SEARCH_PARAMETERS[type],
+    canonicalize,
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+  });
+  const ignored: Issue[] = [...parsed.ignored];
+  const unsupported = (feature: string) => {
+    const diagnostics = `${feature} is not supported yet.`;
+    if (handling === "strict") throw new FhirError("not-supported", diagnostics);
+    ignored.push({ severity: "warning", code: "not-supported", diagnostics: `${diagnostics} It was ignored.` });
+  };
+
+  const clauses = parsed.query.clauses.filter((clause) => {
+    if (clause.kind === "parameter") return true;
+    unsupported(clause.kind === "chain" ? `Chained parameter ${clause.parameter}.` : `_has:${clause.resourceType}`);
+    return false;
+  });
+  if (parsed.query.sort.length > 0) unsupported("_sort");
+  if (parsed.query.include.length > 0) unsupported("_include");
+  if (parsed.query.revinclude.length > 0) unsupported("_revinclude");
+  if (parsed.query.total !== "none") unsupported(`_total=${parsed.query.total}`);
+  if (parsed.query.summary !== undefined) unsupported("_summary");
+  if (parsed.query.elements !== undefined) unsupported("_elements");
+
+  const dropped = new Set(["_sort", "_include", "_revinclude", "_total", "_summary", "_elements"]);
+  const query: SearchQuery = { ...parsed.query, clauses, sort: [], include: [], revinclude: [], total: "none" };
+  delete (query as { summary?: unknown }).summary;
+  delete (query as { elements?: unknown }).elements;
+  const applied = parsed.applied.filter(([name]) => !dropped.has(name.split(":")[0]!) && !name.includes("."));
+  return { query, ignored, applied };
+}
+
+/**
+ * Tests a resource against every clause of a query in memory (R4 search.html), from the values
+ * extracted for its type. Stores check each candidate their indexes propose with it, so a
+ * stale index entry can never put a resource in the results that does not match.
+ */
+export function matchesQuery(resource: Resource, clauses: readonly QueryClause[], values?: ReadonlyMap<string, readonly IndexValue[]>): boolean {
+  const extracted = values ?? extractSearchValues(resource);
+  return clauses.every((clause) => clause.kind === "parameter" && matchesClause(extracted, clause));
+}

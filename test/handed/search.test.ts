@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { createTestApp } from "../support/app.ts";
+
+let api: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  api = await createTestApp();
+});
+
+function ids(bundle: any): string[] {
+  return (bundle.entry ?? []).filter((entry: any) => entry.search?.mode === "match").map((entry: any) => entry.resource.id).sort();
+}
+
+describe("search behaviour cases", () => {
+  it("date le matches Timing with only an end", async () => {
+    const request = await api.createResource({
+      resourceType: "ServiceRequest",
+      status: "active",
+      intent: "order",
+      subject: { display: "Probe Subject" },
+      occurrenceTiming: { repeat: { boundsPeriod: { end: "2031-05-20T10:00:00Z" } } },
+    } as any);
+    const encounter = await api.createResource({
+      resourceType: "Encounter",
+      status: "finished",
+      class: { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "AMB" },
+      period: { end: "2031-05-20T10:00:00Z" },
+    } as any);
+
+    expect(ids((await api.fhir("GET", `/ServiceRequest?_id=${request.id}&occurrence=le2030`)).json)).toEqual([request.id]);
+    expect(ids((await api.fhir("GET", `/Encounter?_id=${encounter.id}&date=le2030`)).json)).toEqual([encounter.id]);
+    expect(ids((await api.fhir("GET", `/ServiceRequest?_id=${request.id}&occurrence=gt2032`)).json)).toEqual([]);
+  });
+
+  it("token system| matches any code of the system", async () => {
+    const patient = await api.createResource({ resourceType: "Patient" });
+    const condition = (system: string) => ({
+      resourceType: "Condition",
+      subject: { reference: `Patient/${patient.id}` },
+      code: { coding: [{ system, code: "K-7" }] },
+    });
+    const alpha = await api.createResource(condition("http://example.org/cs/alpha") as any);
+    const beta = await api.createResource(condition("http://example.org/cs/beta") as any);
+
+    const subject = `subject=Patient/${patient.id}`;
+    expect(ids((await api.fhir("GET", `/Condition?${subject}&code=http://example.org/cs/alpha|`)).json)).toEqual([alpha.id]);
+    expect(ids((await api.fhir("GET", `/Condition?${subject}&code=http://example.org/cs/alpha%7C`)).json)).toEqual([alpha.id]);
+    expect(ids((await api.fhir("GET", `/Condition?${subject}&code=K-7`)).json)).toEqual([alpha.id, beta.id].sort());
+    expect(ids((await api.fhir("GET", `/Condition?${subject}&code=http://example.org/cs/beta|K-7`)).json)).toEqual([beta.id]);
+  });
+
+  it("token |code matches only codes without system", async () => {
+    const patient = await api.createResource({ resourceType: "Patient" });
+    const observation = (coding: object) => ({ resourceType: "Observation", status: "final", subject: { reference: `Patient/${patient.id}` }, code: { coding: [coding] } });
+    const bare = await api.createResource(observation({ code: "LOCAL-5" }) as any);
+    const alpha = await api.createResource(observation({ system: "http://example.org/cs/alpha", code: "LOCAL-5" }) as any);
+
+    expect(ids((await api.fhir("GET", `/Observation?subject=Patient/${patient.id}&code=|LOCAL-5`)).json)).toEqual([bare.id]);
+    expect(ids((await api.fhir("GET", `/Observation?subject=Patient/${patient.id}&code=LOCAL-5`)).json)).toEqual([bare.id, alpha.id].sort());
+  });
+
+  it("string search ignores case and accents", async () => {
+    const patient = await api.createResource({ resourceType: "Patient", name: [{ family: "Köhlerprobe", given: ["Änne"] }] });
+    const found = async (query: string) => ids((await api.fhir("GET", `/Patient?${query}`)).json).includes(patient.id);
+
+    expect(await found("family=kohler")).toBe(true);
+    expect(await found(`family=${encodeURIComponent("KÖHLER")}`)).toBe(true);
+    expect(await found("given=anne")).toBe(true);
+    expect(await found(`family:exact=${encodeURIComponent("Köhlerprobe")}`)).toBe(true);
+    expect(await found("family:exact=Kohlerprobe")).toBe(false);
+    expect(await found("family:contains=hlerpro")).toBe(true);
+  });
+
+  it("name search skips the HumanName use code", async () => {
+    const patient = await api.createResource({ resourceType: "Patient", name: [{ use: "maiden", family: "Quillonprobe" }] } as any);
+    expect(ids((await api.fhir("GET", `/Patient?_id=${patient.id}&name=maiden`)).json)).toEqual([]);
+    expect(ids((await api.fhir("GET", `/Patient?_id=${patient.id}&name=quillon`)).json)).toEqual([patient.id]);
+  });
+
+  it("chained missing is a clean 400, never 500", async () => {
+    const result = await api.fhir("GET", "/Observation?code=urn:example:cs|MISS-1&subject:Patient.gender:missing=true", {
+      headers: { prefer: "handling=strict" },
+    });
+    expect(result.status).toBe(400);
+    expect(result.json.issue[0].code).toBe("not-supported");
+
+    const patient = await api.createResource({ resourceType: "Patient" });
+    const missing = await api.fhir("GET", `/Patient?_id=${patient.id}&gender:missing=true`);
+    expect(ids(missing.json)).toEqual([patient.id]);
+  });
+
+  it("unknown parameter is reported, not applied", async () => {
+    await api.createResource({ resourceType: "Observation", status: "final", code: { text: "probe-29" } } as any);
+    const plain = await api.fhir("GET", "/Observation?_count=5");
+    const lenient = await api.fhir("GET", "/Observation?_count=5&zzzunknown=1");
+    expect(lenient.status).toBe(200);
+    expect(ids(lenient.json)).toEqual(ids(plain.json));
+    expect(lenient.json.link[0].url).not.toContain("zzzunknown");
+    const outcome = lenient.json.entry.find((entry: any) => entry.search?.mode === "outcome");
+    expect(outcome.resource.issue[0].diagnostics).toContain("zzzunknown");
+
+    const strict = await api.fhir("GET", "/Observation?_count=5&zzzunknown=1", { headers: { prefer: "handling=strict" } });
+    expect(strict.status).toBe(400);
+    expect((await api.fhir("GET", "/Observation?date=not-a-date")).status).toBe(400);
+  });
+});
