@@ -1,7 +1,7 @@
 import { ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from "@aws-sdk/lib-dynamodb";
 import type { Resource } from "fhir/r4";
 import { decodeBody } from "./body.ts";
-import { indexKeys } from "./index-keys.ts";
+import { indexKeys, manifestEntry } from "./index-keys.ts";
 
 /** One inconsistency found in the table, with the item keys involved. */
 export interface Finding {
@@ -28,10 +28,9 @@ export async function checkTable(client: DynamoDBDocumentClient, tableName: stri
     if (item.pk.startsWith("R#") && item.sk === "CUR") heads.set(item.pk, item);
     else if (item.pk.startsWith("R#") && item.sk.startsWith("V#")) versions.set(item.pk, [...(versions.get(item.pk) ?? []), item]);
     else if (item.pk.startsWith("I#")) {
-      const key = item.pk.slice(2);
-      const type = key.slice(0, key.indexOf("#"));
-      const owner = `R#${type}#${item.sk}`;
-      indexItems.set(owner, (indexItems.get(owner) ?? new Set()).add(key));
+      const { entry, id } = manifestEntry(item);
+      const owner = `R#${typeOfKey(entry)}#${id}`;
+      indexItems.set(owner, (indexItems.get(owner) ?? new Set()).add(entry));
     } else if (item.pk === "XO") {
       findings.push({ problem: "transaction still registered as open", keys: [`XO/${item.sk}`] });
     } else if (item.pk.startsWith("X#") && item.sk === "X" && (item.status === "PENDING" || item.status === "COMMITTED")) {
@@ -85,4 +84,11 @@ async function scanAll(client: DynamoDBDocumentClient, tableName: string): Promi
     startKey = output.LastEvaluatedKey;
   } while (startKey !== undefined);
   return items;
+}
+
+/** Resource type named by an index key: `{type}#_all#…`, `T#{type}#…`, or `P#T#{type}#…` for composites. */
+function typeOfKey(entry: string): string {
+  const parts = entry.split("#");
+  if (parts[1] === "_all") return parts[0]!;
+  return parts[0] === "P" ? parts[2]! : parts[1]!;
 }

@@ -136,6 +136,25 @@ const indexEntrySchema = {
 } as const;
 
 /**
+ * Range index item `I#{key}` / `{sort}#{id}`: a value whose order matters (a normalized string,
+ * a date bound, a number bound), so that a key condition on the sort key selects a range.
+ */
+const rangeEntrySchema = {
+  model: { entity: "rangeEntry", version: "1", service: SERVICE },
+  attributes: {
+    key: { type: "string", required: true, readOnly: true },
+    sort: { type: "string", required: true, readOnly: true },
+    id: { type: "string", required: true, readOnly: true },
+  },
+  indexes: {
+    primary: {
+      pk: { field: "pk", composite: ["key"], template: "I#${key}", casing: "none" },
+      sk: { field: "sk", composite: ["sort", "id"], template: "${sort}#${id}", casing: "none" },
+    },
+  },
+} as const;
+
+/**
  * Claim of a conditional create, `C#{type}#{criteria hash}` / `C`: written in the same commit
  * as the resource it names, so two concurrent creates with identical criteria cannot both commit.
  */
@@ -231,6 +250,7 @@ export function createService(client: DynamoDBDocumentClient, table: string) {
       version: new Entity(versionSchema),
       bodyPart: new Entity(bodyPartSchema),
       indexEntry: new Entity(indexEntrySchema),
+      rangeEntry: new Entity(rangeEntrySchema),
       claim: new Entity(claimSchema),
       txRecord: new Entity(txRecordSchema),
       txLog: new Entity(txLogSchema),

@@ -1,54 +1,62 @@
-import { createHash } from "node:crypto";
 import type { Resource } from "fhir/r4";
-import { extractIdentifierTokens, type TokenValue } from "@flint/core";
+import { extractSearchValues } from "@flint/core";
+import { asDelete, asPut, type TransactItem } from "./actions.ts";
+import { searchIndexItems, tokenKeys, TOKEN_SHARDS } from "./search/items.ts";
 import { historyShard } from "./shard.ts";
+import type { Store } from "./store.ts";
 
 /**
- * Index keys name a resource type, a search parameter and one value; each becomes the partition
- * `I#{key}` with one item per resource id. Token values get three keys so that every R4 token
- * form is one partition read (search.html#token):
- *
- * - `{type}#{param}#S#{system}|{code}` for `system|code`, and `|code` (empty system);
- * - `{type}#{param}#C#{code}` for a bare `code`, whatever the system;
- * - `{type}#{param}#Y#{system}` for `system|`.
- *
- * Every resource also has `{type}#_all#{shard}`, which lists all resources of a type in 16
- * partitions for searches without criteria.
+ * Index manifest entries name the index items a version owns: an equality item as its key, a
+ * range item as `{key}\u0001{sort}`. `search/items.ts` describes the keys. Every resource also
+ * has `{type}#_all#{shard}`, which lists all resources of a type in 16 partitions for searches
+ * that no index answers.
  */
-
-/** Keys longer than this are replaced by a hash, well under DynamoDB's 2,048-byte partition key limit. */
-const MAX_KEY_LENGTH = 512;
-
-/** Escapes `|` and `%` in a system URI so that `system|code` splits in one place only. */
-function encodeSystem(system: string): string {
-  return system.replace(/%/g, "%25").replace(/\|/g, "%7C");
-}
-
-function bound(key: string): string {
-  if (key.length <= MAX_KEY_LENGTH) return key;
-  const hash = createHash("sha256").update(key).digest("base64url");
-  return `${key.slice(0, key.indexOf("#", key.indexOf("#") + 1) + 1)}h:${hash}`;
-}
+const RANGE_SEPARATOR = "\u0001";
 
 /** Key of the partition listing all resources of a type in one shard. */
 export function typeKey(resourceType: string, shard: number): string {
   return `${resourceType}#_all#${shard}`;
 }
 
-/** Index key that a token search value reads. */
-export function tokenKey(resourceType: string, parameter: string, value: TokenValue): string {
-  if (value.system === undefined) return bound(`${resourceType}#${parameter}#C#${value.code ?? ""}`);
-  if (value.code === undefined) return bound(`${resourceType}#${parameter}#Y#${encodeSystem(value.system)}`);
-  return bound(`${resourceType}#${parameter}#S#${encodeSystem(value.system)}|${value.code}`);
+/** Computes the sorted, distinct index manifest of a resource version from its search values. */
+export function indexKeys(resource: Resource & { id: string }): string[] {
+  const entries = new Set<string>([typeKey(resource.resourceType, historyShard(resource.id))]);
+  for (const item of searchIndexItems(resource.resourceType, resource.id, extractSearchValues(resource))) {
+    entries.add(item.sort === undefined ? item.key : `${item.key}${RANGE_SEPARATOR}${item.sort}`);
+  }
+  return [...entries].sort();
 }
 
-/** Computes the sorted, distinct index keys of a resource version. */
-export function indexKeys(resource: Resource & { id: string }): string[] {
-  const keys = new Set<string>([typeKey(resource.resourceType, historyShard(resource.id))]);
-  for (const token of extractIdentifierTokens(resource)) {
-    keys.add(tokenKey(resource.resourceType, "identifier", { system: token.system, code: token.code }));
-    keys.add(tokenKey(resource.resourceType, "identifier", { code: token.code }));
-    if (token.system !== "") keys.add(tokenKey(resource.resourceType, "identifier", { system: token.system }));
+/** Writes or deletes the index item that a manifest entry names, for resource `id`. */
+export function indexItemWrite(store: Store, entry: string, id: string, kind: "put" | "delete"): TransactItem {
+  const separator = entry.indexOf(RANGE_SEPARATOR);
+  const entities = store.service.entities;
+  if (separator < 0) {
+    return kind === "put" ? asPut(entities.indexEntry.put({ key: entry, id }).params()) : asDelete(entities.indexEntry.delete({ key: entry, id }).params());
   }
-  return [...keys].sort();
+  const key = entry.slice(0, separator);
+  const sort = entry.slice(separator + 1);
+  return kind === "put" ? asPut(entities.rangeEntry.put({ key, sort, id }).params()) : asDelete(entities.rangeEntry.delete({ key, sort, id }).params());
+}
+
+/** Turns a stored index item back into its manifest entry, for the table checker. */
+export function manifestEntry(item: { pk: string; sk: string; sort?: unknown }): { entry: string; id: string } {
+  const key = item.pk.slice(2);
+  if (typeof item.sort !== "string") return { entry: key, id: item.sk };
+  return { entry: `${key}${RANGE_SEPARATOR}${item.sort}`, id: item.sk.slice(item.sort.length + 1) };
+}
+
+/**
+ * Index keys that a token query value reads (R4 search.html#token). A bare code also reads the
+ * shards of codes without a system, such as `gender=female`.
+ */
+export function tokenQueryKeys(resourceType: string, parameter: string, value: { system?: string; code?: string }): string[] {
+  const pick = (keys: string[], marker: string) => keys.filter((key) => key.includes(`#${marker}#`));
+  if (value.system === undefined) {
+    const keys = pick(tokenKeys(resourceType, parameter, undefined, value.code, undefined), "C");
+    for (let shard = 0; shard < TOKEN_SHARDS; shard++) keys.push(...pick(tokenKeys(resourceType, parameter, undefined, value.code, shard), "C"));
+    return keys;
+  }
+  if (value.code === undefined) return pick(tokenKeys(resourceType, parameter, value.system, undefined, undefined), "Y");
+  return pick(tokenKeys(resourceType, parameter, value.system, value.code, undefined), "S");
 }

@@ -1,6 +1,7 @@
 import type { Resource } from "fhir/r4";
 import type { VersionMethod } from "@flint/repository";
 import { asDelete, asPut, asUpdate, type TransactItem } from "./actions.ts";
+import { indexItemWrite } from "./index-keys.ts";
 import { historyShard } from "./shard.ts";
 import type { BodyFields, HeadItem, Store } from "./store.ts";
 
@@ -72,8 +73,8 @@ export function directActions(store: Store, operation: PlannedOperation): Array<
   actions.push({ item: asPut(headWrite), role: "head" });
   actions.push({ item: versionPut(store, operation), role: "version" });
   if (operation.expectedVid > 0) actions.push({ item: supersede(store, operation), role: "previous" });
-  for (const key of addedKeys(operation)) actions.push({ item: asPut(entities.indexEntry.put({ key, id }).params()), role: "index" });
-  for (const key of removedKeys(operation)) actions.push({ item: asDelete(entities.indexEntry.delete({ key, id }).params()), role: "index" });
+  for (const entry of addedKeys(operation)) actions.push({ item: indexItemWrite(store, entry, id, "put"), role: "index" });
+  for (const entry of removedKeys(operation)) actions.push({ item: indexItemWrite(store, entry, id, "delete"), role: "index" });
   if (operation.claim !== undefined) actions.push({ item: claimPut(store, operation, operation.claim), role: "claim" });
   return actions;
 }

@@ -15,6 +15,7 @@ import {
   versionPut,
   type PlannedOperation,
 } from "./plan.ts";
+import { indexItemWrite } from "./index-keys.ts";
 import { withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
 
@@ -139,7 +140,7 @@ async function stage(store: Store, tx: string, operations: PlannedOperation[], g
 
   const indexGroups = operations.flatMap((operation) =>
     addedKeys(operation).map((key) => [
-      { item: asPut(store.service.entities.indexEntry.put({ key, id: operation.id }).params()), operation: operation.index, role: "index" },
+      { item: indexItemWrite(store, key, operation.id, "put"), operation: operation.index, role: "index" },
     ]),
   );
   const indexFailure = await sendGuarded(store, indexGroups, guard);
@@ -186,7 +187,7 @@ function chunkTagged(groups: TaggedItem[][], reserved: number): TaggedItem[][] {
  */
 async function apply(store: Store, tx: string, operations: PlannedOperation[]): Promise<void> {
   const cleanup: TransactItem[][] = operations.flatMap((operation) => {
-    const items = removedKeys(operation).map((key) => [asDelete(store.service.entities.indexEntry.delete({ key, id: operation.id }).params())]);
+    const items = removedKeys(operation).map((key) => [indexItemWrite(store, key, operation.id, "delete")]);
     return operation.expectedVid > 0 ? [...items, [supersede(store, operation)]] : items;
   });
   const promotions = operations.map((operation) => [promoteHead(store, operation, tx)]);
@@ -239,7 +240,7 @@ async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedO
     operations.map((operation) => async () => {
       if (heads.get(`${operation.resourceType}/${operation.id}`)?.lock !== tx) return;
       const { resourceType, id } = operation;
-      const undo: TransactItem[] = addedKeys(operation as PlannedOperation).map((key) => asDelete(entities.indexEntry.delete({ key, id }).params()));
+      const undo: TransactItem[] = addedKeys(operation as PlannedOperation).map((key) => indexItemWrite(store, key, id, "delete"));
       undo.push(asDelete(entities.version.delete({ resourceType, id, vid: operation.newVid }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));
       if (operation.claim !== undefined) {
         undo.push(asDelete(entities.claim.delete({ key: operation.claim.key }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));

@@ -4,7 +4,9 @@ import { extractSearchValues, FhirError, matchesQuery, type QueryClause, type Se
 import type { SearchPage, StoredResource } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
 import { HISTORY_SHARDS } from "./entities.ts";
-import { tokenKey, typeKey } from "./index-keys.ts";
+import { tokenQueryKeys, typeKey } from "./index-keys.ts";
+import { boundKey, boundSort, escapePart } from "./search/encode.ts";
+import { stringBucket } from "./search/items.ts";
 import { readHeads } from "./plan.ts";
 import { withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
@@ -17,12 +19,12 @@ const CANDIDATE_BUDGET = 2_000;
 const MAX_PARTITION_IDS = 100_000;
 
 /**
- * Runs a search (R4 search.html) in id order. An `_id` or plain `identifier` clause proposes
- * candidates from its index; otherwise every resource of the type is a candidate, read from the
- * sharded type index. Each candidate's visible version is read and checked against every
+ * Runs a search (R4 search.html) in id order. Clauses that an index answers (`_id`, tokens,
+ * references, string prefixes) propose candidates from it; without one, every resource of the
+ * type is a candidate, read from the sharded type index. Each candidate's visible version is read and checked against every
  * clause, so index items of uncommitted or superseded versions never produce a wrong match.
  *
- * Hint: without an `_id` or `identifier` clause a page examines at most `CANDIDATE_BUDGET`
+ * Hint: without such a clause a page examines at most `CANDIDATE_BUDGET`
  * resources, so on a large type a page may hold fewer matches than `_count`, even none, with a
  * `next` link to continue; R4 allows short pages (search.html#count).
  */
@@ -34,8 +36,8 @@ export async function runSearch(store: Store, query: SearchQuery): Promise<Searc
   const request = { resourceType, clauses: query.clauses, count: query.count };
   if (request.count === 0) return { entries: [] };
   const after = query.cursor === undefined ? "" : parseCursor(query.cursor);
-  const indexed = request.clauses.filter(isIndexed);
-  const candidates = indexed.length === 0 ? typeCandidates(store, resourceType) : await clauseCandidates(store, resourceType, indexed);
+  const indexed = request.clauses.flatMap((clause) => indexFor(resourceType, clause) ?? []);
+  const candidates = indexed.length === 0 ? typeCandidates(store, resourceType) : await clauseCandidates(store, indexed);
 
   const statuses = new TxStatusReader(store);
   const matches: StoredResource[] = [];
@@ -74,46 +76,94 @@ function typeCandidates(store: Store, resourceType: string): Candidates {
   };
 }
 
-/** Clauses that an index answers exactly: `_id` and `identifier` tokens without a modifier. */
-type IndexedClause = QueryClause & { kind: "parameter" };
-
-/** Token values of an indexed clause; `isIndexed` has checked that every value is a token. */
-function tokenValues(clause: IndexedClause): Array<{ system?: string; code?: string }> {
-  return clause.values as unknown as Array<{ system?: string; code?: string }>;
+/** A clause with the index partitions whose union holds every resource it can match. */
+interface IndexedClause {
+  clause: QueryClause;
+  /** Equality partitions, read whole. */
+  keys: string[];
+  /** Range partitions with a sort-key prefix, for string prefixes. */
+  prefixes: Array<{ key: string; prefix: string }>;
 }
 
-function isIndexed(clause: QueryClause): clause is IndexedClause {
-  return (
-    clause.kind === "parameter" &&
-    (clause.parameter === "_id" || clause.parameter === "identifier") &&
-    clause.modifier === undefined &&
-    clause.values.every((value) => value.type === "token" && (clause.parameter === "identifier" || value.code !== undefined) && (value.code !== undefined || value.system !== undefined))
-  );
+/**
+ * Finds the index partitions that answer a clause, or undefined when none does and the type's
+ * resources must be scanned: `_id`, tokens without a modifier, references by `Type/id` or URL,
+ * and strings by prefix (default and `:exact`). Other clauses are checked on the candidates.
+ */
+function indexFor(resourceType: string, clause: QueryClause): IndexedClause | undefined {
+  if (clause.kind !== "parameter" || clause.values.length === 0) return undefined;
+  const keys: string[] = [];
+  const prefixes: Array<{ key: string; prefix: string }> = [];
+  for (const value of clause.values) {
+    if (clause.type === "token" && clause.modifier === undefined && value.type === "token") {
+      if (value.code === undefined && value.system === undefined) return undefined;
+      if (clause.parameter === "_id") continue;
+      keys.push(...tokenQueryKeys(resourceType, clause.parameter, value));
+    } else if (clause.type === "reference" && clause.modifier === undefined && value.type === "reference") {
+      if (value.resourceType !== undefined && value.id !== undefined) keys.push(boundKey(`R#${resourceType}#${clause.parameter}#`, escapePart(`${value.resourceType}/${value.id}`)));
+      else if (value.url !== undefined) keys.push(boundKey(`R#${resourceType}#${clause.parameter}#U#`, escapePart(value.url)));
+      else return undefined;
+    } else if (clause.type === "string" && (clause.modifier === undefined || clause.modifier === "exact") && value.type === "string") {
+      if (value.normalized === "") return undefined;
+      prefixes.push({ key: `S#${resourceType}#${clause.parameter}#${stringBucket(value.normalized)}`, prefix: boundSort(value.normalized) });
+    } else {
+      return undefined;
+    }
+  }
+  return { clause, keys, prefixes };
 }
 
 /** Candidates from indexed clauses: the intersection over clauses of the union over values. */
-async function clauseCandidates(store: Store, resourceType: string, clauses: readonly IndexedClause[]): Promise<Candidates> {
+async function clauseCandidates(store: Store, clauses: readonly IndexedClause[]): Promise<Candidates> {
   let result: Set<string> | undefined;
-  for (const clause of clauses) {
-    const ids = await clauseIds(store, resourceType, clause);
+  for (const indexed of clauses) {
+    const ids = await clauseIds(store, indexed);
     result = result === undefined ? ids : new Set([...result].filter((id) => ids.has(id)));
+    if (result.size === 0) break;
   }
   const sorted = [...(result ?? [])].sort();
   return async (after, limit) => sorted.filter((id) => id > after).slice(0, limit);
 }
 
-async function clauseIds(store: Store, resourceType: string, clause: IndexedClause): Promise<Set<string>> {
-  if (clause.parameter === "_id") return new Set(tokenValues(clause).map((value) => value.code!));
-  const partitions = await Promise.all(
-    tokenValues(clause).map((value) => {
-      const token = value.system === undefined ? { code: value.code } : value.code === undefined ? { system: value.system } : { system: value.system, code: value.code };
-      return queryIds(store, tokenKey(resourceType, clause.parameter, token as { system?: string; code?: string }), "", MAX_PARTITION_IDS + 1);
-    }),
-  );
-  const ids = new Set(partitions.flat());
-  if (ids.size > MAX_PARTITION_IDS) {
-    throw new FhirError("too-costly", `The ${clause.parameter} criteria match more than ${MAX_PARTITION_IDS} resources; add criteria that narrow the search.`);
+async function clauseIds(store: Store, indexed: IndexedClause): Promise<Set<string>> {
+  const clause = indexed.clause;
+  if (clause.kind === "parameter" && clause.parameter === "_id") {
+    return new Set(clause.values.flatMap((value) => (value.type === "token" && value.code !== undefined ? [value.code] : [])));
   }
+  const reads = [
+    ...indexed.keys.map((key) => queryIds(store, key, "", MAX_PARTITION_IDS + 1)),
+    ...indexed.prefixes.map(({ key, prefix }) => queryPrefix(store, key, prefix, MAX_PARTITION_IDS + 1)),
+  ];
+  const ids = new Set((await Promise.all(reads)).flat());
+  if (ids.size > MAX_PARTITION_IDS) {
+    const name = clause.kind === "parameter" ? clause.parameter : "A";
+    throw new FhirError("too-costly", `The ${name} criteria match more than ${MAX_PARTITION_IDS} resources; add criteria that narrow the search.`);
+  }
+  return ids;
+}
+
+/** Reads the ids of range items whose sort value starts with `prefix`, with strong consistency. */
+async function queryPrefix(store: Store, key: string, prefix: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const output: QueryCommandOutput = await withRetries(() =>
+      store.client.send(
+        new QueryCommand({
+          TableName: store.tableName,
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+          ExpressionAttributeValues: { ":pk": `I#${key}`, ":prefix": prefix },
+          ProjectionExpression: "id",
+          ConsistentRead: true,
+          Limit: 1_000,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of output.Items ?? []) ids.push(item.id as string);
+    startKey = output.LastEvaluatedKey;
+  } while (startKey !== undefined && ids.length < limit);
   return ids;
 }
 

@@ -122,7 +122,7 @@ async function plan(
       entry.resource = stamped.resource;
       entry.json = stamped.json;
       entry.body = await storeBody(store, operation.resourceType, operation.id, stamped.json);
-      entry.ixNew = indexKeys(resource);
+      entry.ixNew = indexKeys(stamped.resource as Resource & { id: string });
     }
     if (operation.conditional !== undefined) entry.claim = await planClaim(store, index, operation.conditional);
     planned.push(entry);
