@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
@@ -119,4 +119,34 @@ export async function runBounded<T>(tasks: ReadonlyArray<() => Promise<T>>, limi
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   if (failed) throw failure;
   return results;
+}
+
+/** Items per `BatchWriteItem` call, DynamoDB's limit. */
+const BATCH_WRITE_ITEMS = 25;
+
+/**
+ * Writes puts and deletes without a transaction, 25 per `BatchWriteItem`, retrying the items
+ * DynamoDB leaves unprocessed. For items whose order and atomicity do not matter, such as
+ * index items, which search verifies against the resource anyway. Conditions are not sent.
+ */
+export async function batchWrite(store: Store, items: readonly TransactItem[], concurrency = 4): Promise<void> {
+  const requests = items.map((item) => {
+    if (item.Put !== undefined) return { PutRequest: { Item: item.Put.Item } };
+    if (item.Delete !== undefined) return { DeleteRequest: { Key: item.Delete.Key } };
+    throw new Error("batchWrite takes only puts and deletes.");
+  });
+  const chunks: Array<typeof requests> = [];
+  for (let index = 0; index < requests.length; index += BATCH_WRITE_ITEMS) chunks.push(requests.slice(index, index + BATCH_WRITE_ITEMS));
+
+  await runBounded(
+    chunks.map((chunk) => async () => {
+      let pending = chunk;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const output = await withRetries(() => store.client.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: pending as never } })));
+        pending = (output.UnprocessedItems?.[store.tableName] ?? []) as typeof chunk;
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
+      }
+    }),
+    concurrency,
+  );
 }

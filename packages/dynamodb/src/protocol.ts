@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { FhirError } from "@flint/core";
 import { OperationError } from "@flint/repository";
-import { asDelete, asPut, asUpdate, chunkGroups, runBounded, transactWrite, type TransactItem } from "./actions.ts";
+import { asDelete, asPut, asUpdate, batchWrite, chunkGroups, runBounded, transactWrite, type TransactItem } from "./actions.ts";
 import { bodyFieldsOf } from "./bodies.ts";
 import {
   addedKeys,
@@ -138,15 +138,11 @@ async function stage(store: Store, tx: string, operations: PlannedOperation[], g
   const failure = await sendGuarded(store, lockGroups, guard);
   if (failure !== undefined) return failure;
 
-  const indexGroups = operations.flatMap((operation) =>
-    addedKeys(operation).map((key) => [
-      { item: indexItemWrite(store, key, operation.id, "put"), operation: operation.index, role: "index" },
-    ]),
-  );
-  const indexFailure = await sendGuarded(store, indexGroups, guard);
-  if (indexFailure !== undefined) {
-    throw new FhirError("transient", "The transaction was cancelled while writing its index; send it again.");
-  }
+  // Index items need no guard: search verifies every candidate against the visible version, so
+  // an item of an uncommitted version never changes a result. NOTE: a writer still running
+  // after recovery aborted its transaction can leave such items behind; the checker reports them.
+  const indexItems = operations.flatMap((operation) => addedKeys(operation).map((key) => indexItemWrite(store, key, operation.id, "put")));
+  await batchWrite(store, indexItems, CONCURRENCY);
   return { committed: true };
 }
 
@@ -186,13 +182,12 @@ function chunkTagged(groups: TaggedItem[][], reserved: number): TaggedItem[][] {
  * operations whose head is still locked.
  */
 async function apply(store: Store, tx: string, operations: PlannedOperation[]): Promise<void> {
-  const cleanup: TransactItem[][] = operations.flatMap((operation) => {
-    const items = removedKeys(operation).map((key) => [indexItemWrite(store, key, operation.id, "delete")]);
-    return operation.expectedVid > 0 ? [...items, [supersede(store, operation)]] : items;
-  });
+  const staleItems = operations.flatMap((operation) => removedKeys(operation).map((key) => indexItemWrite(store, key, operation.id, "delete")));
+  await batchWrite(store, staleItems, CONCURRENCY);
+  const superseded = operations.flatMap((operation) => (operation.expectedVid > 0 ? [[supersede(store, operation)]] : []));
   const promotions = operations.map((operation) => [promoteHead(store, operation, tx)]);
 
-  for (const pass of [cleanup, promotions]) {
+  for (const pass of [superseded, promotions]) {
     await runBounded(
       chunkGroups(pass).map((chunk) => async () => {
         const outcome = await transactWrite(store, chunk);

@@ -64,6 +64,16 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
   };
 }
 
+/** How each parameter type is searched; a scan may return short pages, as R4 allows. */
+const SCAN_NOTE =
+  "Matched by reading the resources of the type, so on large types a page may hold fewer matches than _count; follow the next link.";
+const INDEX_NOTES: Partial<Record<string, string>> = {
+  token: `Read from an index without a modifier; with :not, :text, :of-type or :missing, matched by reading the resources of the type. Pages of up to ${MAX_SEARCH_COUNT} matches.`,
+  reference: "Read from an index for Type/id and absolute URLs; other forms and modifiers are matched by reading the resources of the type.",
+  string: "Read from an index by prefix (default and :exact); :contains and :missing are matched by reading the resources of the type.",
+  uri: "Read from an index for exact values; :below, :above and :missing are matched by reading the resources of the type.",
+};
+
 /**
  * Search parameters that work for a type: every R4 parameter of it except the `special` ones.
  * Chains, `_has`, `_include`, `_revinclude` and `_sort` are not listed because they do not work yet.
@@ -72,14 +82,7 @@ function searchParameters(type: string): NonNullable<CapabilityStatementRestReso
   const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [];
   for (const definition of SEARCH_PARAMETERS[type] ?? []) {
     if (definition.type === "special") continue;
-    const indexed = definition.code === "_id" || definition.code === "identifier";
-    parameters.push({
-      name: definition.code,
-      type: definition.type,
-      documentation: indexed
-        ? `Read from an index. Pages of up to ${MAX_SEARCH_COUNT} matches.`
-        : "Matched by reading the resources of the type, so a page may hold fewer matches than _count on large types; follow the next link.",
-    });
+    parameters.push({ name: definition.code, type: definition.type, documentation: INDEX_NOTES[definition.type] ?? SCAN_NOTE });
   }
   return parameters;
 }

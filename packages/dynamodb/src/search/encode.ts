@@ -23,24 +23,6 @@ export function boundSort(value: string): string {
   return value.length <= MAX_SORT_LENGTH ? value : value.slice(0, MAX_SORT_LENGTH);
 }
 
-/**
- * Encodes a number so that the strings sort in numeric order: the IEEE 754 bits, with the sign
- * bit flipped for positive numbers and all bits flipped for negative ones, as 16 hex digits.
- */
-export function sortableNumber(value: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  let high = view.getUint32(0);
-  let low = view.getUint32(4);
-  if (high & 0x80000000) {
-    high = ~high >>> 0;
-    low = ~low >>> 0;
-  } else {
-    high = (high | 0x80000000) >>> 0;
-  }
-  return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
-}
-
 /** Spreads hot values over partitions by a hash of the id (32-bit FNV-1a). */
 export function shardOf(id: string, shards: number): number {
   let hash = 0x811c9dc5;
