@@ -52,23 +52,30 @@ export async function commitInSteps(store: Store, operations: PlannedOperation[]
   const createdAt = store.now().getTime();
 
   await begin(store, tx, createdAt, operations.length);
-  await writeLog(store, tx, operations);
+  const heartbeat = renewLease(store, tx);
+  let committed: Awaited<ReturnType<typeof transactWrite>>;
+  try {
+    await writeLog(store, tx, operations);
 
-  const guard = guardItem(store, tx);
-  const staged = await stage(store, tx, operations, guard);
-  if (!staged.committed) {
-    await abort(store, tx, operations);
-    return staged;
+    const guard = guardItem(store, tx);
+    const staged = await stage(store, tx, operations, guard);
+    if (!staged.committed) {
+      heartbeat.stop();
+      await abort(store, tx, operations);
+      return staged;
+    }
+
+    const commit = asUpdate(
+      entities.txRecord
+        .update({ tx })
+        .set({ status: "COMMITTED" })
+        .where((attributes, { eq, gt }) => `${eq(attributes.status, "PENDING")} AND ${gt(attributes.expiresAt, store.now().getTime())}`)
+        .params(),
+    );
+    committed = await transactWrite(store, [commit]);
+  } finally {
+    heartbeat.stop();
   }
-
-  const commit = asUpdate(
-    entities.txRecord
-      .update({ tx })
-      .set({ status: "COMMITTED" })
-      .where((attributes, { eq, gt }) => `${eq(attributes.status, "PENDING")} AND ${gt(attributes.expiresAt, store.now().getTime())}`)
-      .params(),
-  );
-  const committed = await transactWrite(store, [commit]);
   if (!committed.committed) {
     await settleTransaction(store, tx);
     throw new FhirError("transient", "The transaction took longer than its lease and was rolled back; send it again.");
@@ -76,6 +83,27 @@ export async function commitInSteps(store: Store, operations: PlannedOperation[]
 
   await apply(store, tx, operations);
   return { committed: true };
+}
+
+/**
+ * Extends the lease of a running transaction every quarter lease, so that a large transaction
+ * on a slow store is not aborted while it is still staging, while one whose process died is
+ * abandoned within one lease. A failed renewal is ignored: the next one, or the commit's own
+ * lease condition, decides.
+ */
+function renewLease(store: Store, tx: string): { stop(): void } {
+  const renew = () => {
+    const expiresAt = store.now().getTime() + store.leaseMs;
+    store.service.entities.txRecord
+      .patch({ tx })
+      .set({ expiresAt })
+      .where((attributes, { eq }) => eq(attributes.status, "PENDING"))
+      .go()
+      .catch(() => undefined);
+  };
+  const timer = setInterval(renew, Math.max(1_000, store.leaseMs / 4));
+  (timer as { unref?: () => void }).unref?.();
+  return { stop: () => clearInterval(timer) };
 }
 
 async function begin(store: Store, tx: string, createdAt: number, count: number): Promise<void> {
@@ -217,8 +245,8 @@ async function finish(store: Store, tx: string, status: "APPLIED" | "ABORTED"): 
 
 /**
  * Undoes an uncommitted transaction: marks it ABORTED (unless it committed meanwhile, in which
- * case it is finished instead), then for each operation whose head it still locks removes the
- * new index items, the staged version and the claim, and releases the head last.
+ * case it is finished instead), then for the operations whose head it still locks removes the
+ * new index items, the staged versions and the claims, and releases the heads last.
  */
 async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedOperation>): Promise<void> {
   const entities = store.service.entities;
@@ -231,20 +259,28 @@ async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedO
   }
 
   const heads = await readHeads(store, operations);
-  await runBounded(
-    operations.map((operation) => async () => {
-      if (heads.get(`${operation.resourceType}/${operation.id}`)?.lock !== tx) return;
-      const { resourceType, id } = operation;
-      const undo: TransactItem[] = addedKeys(operation as PlannedOperation).map((key) => indexItemWrite(store, key, id, "delete"));
-      undo.push(asDelete(entities.version.delete({ resourceType, id, vid: operation.newVid }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));
-      if (operation.claim !== undefined) {
-        undo.push(asDelete(entities.claim.delete({ key: operation.claim.key }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));
-      }
-      await applyOneByOne(store, undo);
-      await applyOneByOne(store, [unlockHead(store, operation, tx)]);
-    }),
-    CONCURRENCY,
-  );
+  const held = operations.filter((operation) => heads.get(`${operation.resourceType}/${operation.id}`)?.lock === tx);
+  const staleIndex = held.flatMap((operation) => addedKeys(operation as PlannedOperation).map((key) => indexItemWrite(store, key, operation.id, "delete")));
+  await batchWrite(store, staleIndex, CONCURRENCY);
+
+  const undo = held.map((operation) => {
+    const { resourceType, id } = operation;
+    const items = [asDelete(entities.version.delete({ resourceType, id, vid: operation.newVid }).where((attributes, { eq }) => eq(attributes.tx, tx)).params())];
+    if (operation.claim !== undefined) {
+      items.push(asDelete(entities.claim.delete({ key: operation.claim.key }).where((attributes, { eq }) => eq(attributes.tx, tx)).params()));
+    }
+    return items;
+  });
+  const unlocks = held.map((operation) => [unlockHead(store, operation, tx)]);
+  for (const pass of [undo, unlocks]) {
+    await runBounded(
+      chunkGroups(pass).map((chunk) => async () => {
+        const outcome = await transactWrite(store, chunk);
+        if (!outcome.committed) await applyOneByOne(store, chunk);
+      }),
+      CONCURRENCY,
+    );
+  }
   await finish(store, tx, "ABORTED");
 }
 
