@@ -21,7 +21,7 @@ function patient(id: string, mrn: string): Resource & { id: string } {
   return { resourceType: "Patient", id, identifier: [{ system: "urn:example:mrn", value: mrn }], active: true } as Resource & { id: string };
 }
 
-/** A transaction too large for one TransactWriteItems: updates, creates and a delete. */
+/** Builds a transaction too large for one TransactWriteItems: updates, creates and a delete. */
 function bigTransaction(run: string): WriteOperation[] {
   const operations: WriteOperation[] = [];
   for (let index = 1; index < SEEDED; index++) {

@@ -35,7 +35,7 @@ const resourceSchema = {
     bodyParts: { type: "number" },
     /** Keys of the index items this version owns, so the next write removes exactly those. */
     ix: { type: "list", items: { type: "string" } },
-    /** Id of the multi-step transaction that holds this resource, while it runs. */
+    /** Id of the multi-step transaction that has locked this resource, while it runs. */
     lock: { type: "string" },
     /** Version the locking transaction writes. */
     lockVid: { type: "number" },
@@ -241,7 +241,7 @@ export const HISTORY_PROJECTION = [
 
 /**
  * Creates the ElectroDB service for one table. Entities are built anew for each service,
- * because ElectroDB binds an entity to the client and table of the service that holds it.
+ * because ElectroDB binds an entity to the client and table of the service that contains it.
  */
 export function createService(client: DynamoDBDocumentClient, table: string) {
   return new Service(

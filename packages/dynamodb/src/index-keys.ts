@@ -9,7 +9,7 @@ import type { Store } from "./store.ts";
  * Index manifest entries name the index items a version owns: an equality item as its key, a
  * range item as `{key}\u0001{sort}`. `search/items.ts` describes the keys. Every resource also
  * has `{type}#_all#{shard}`, which lists all resources of a type in 16 partitions for searches
- * that no index answers.
+ * that no index serves.
  */
 const RANGE_SEPARATOR = "\u0001";
 

@@ -46,7 +46,7 @@ export function removedKeys(operation: PlannedOperation): string[] {
   return operation.ixOld.filter((key) => !next.has(key));
 }
 
-/** The head item as it is after the operation commits. */
+/** Builds the head item as it is after the operation commits. */
 function finalHead(operation: PlannedOperation) {
   const { resourceType, id, newVid: vid, lastUpdated, deleted } = operation;
   return { resourceType, id, vid, lastUpdated, deleted, ix: operation.ixNew, ...operation.body };

@@ -29,7 +29,7 @@ import type { Store } from "./store.ts";
  *    transaction; then write the new index items. Every chunk also checks that the record is
  *    still PENDING, so nothing is staged after an abort.
  * 4. Commit: one conditional update of the record from PENDING to COMMITTED. Readers treat
- *    staged versions as current exactly when the record says COMMITTED or APPLIED.
+ *    staged versions as current exactly when the record's status is COMMITTED or APPLIED.
  * 5. Apply: copy each staged version into its head, releasing the lock, stamp the previous
  *    version and delete stale index items; then mark the record APPLIED.
  */
@@ -244,9 +244,9 @@ async function finish(store: Store, tx: string, status: "APPLIED" | "ABORTED"): 
 }
 
 /**
- * Undoes an uncommitted transaction: marks it ABORTED (unless it committed meanwhile, in which
- * case it is finished instead), then for the operations whose head it still locks removes the
- * new index items, the staged versions and the claims, and releases the heads last.
+ * Undoes an uncommitted transaction. It is marked ABORTED, unless it committed meanwhile, in
+ * which case it is finished instead. For the operations whose head it still locks, the new
+ * index items, staged versions and claims are removed, and the heads are released last.
  */
 async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedOperation>): Promise<void> {
   const entities = store.service.entities;

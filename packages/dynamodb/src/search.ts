@@ -19,7 +19,7 @@ const CANDIDATE_BUDGET = 2_000;
 const MAX_PARTITION_IDS = 100_000;
 
 /**
- * Runs a search (R4 search.html) in id order. Clauses that an index answers (`_id`, tokens,
+ * Runs a search (R4 search.html) in id order. Clauses that an index serves (`_id`, tokens,
  * references, string prefixes) propose candidates from it; without one, every resource of the
  * type is a candidate, read from the sharded type index. Each candidate's visible version is read and checked against every
  * clause, so index items of uncommitted or superseded versions never produce a wrong match.
@@ -76,7 +76,7 @@ function typeCandidates(store: Store, resourceType: string): Candidates {
   };
 }
 
-/** A clause with the index partitions whose union holds every resource it can match. */
+/** A clause with the index partitions whose union contains every resource it can match. */
 interface IndexedClause {
   clause: QueryClause;
   /** Equality partitions, read whole. */
@@ -86,7 +86,7 @@ interface IndexedClause {
 }
 
 /**
- * Finds the index partitions that answer a clause, or undefined when none does and the type's
+ * Finds the index partitions that serve a clause, or undefined when none does and the type's
  * resources must be scanned: `_id`, tokens without a modifier, references by `Type/id` or URL,
  * and strings by prefix (default and `:exact`). Other clauses are checked on the candidates.
  */

@@ -225,7 +225,7 @@ function versionResponse(request: FhirRequest, status: number, version: StoredVe
   return response;
 }
 
-/** Answers a GET entry: read, vread or search (R4 http.html#transaction, after all writes). */
+/** Runs a GET entry: read, vread or search (R4 http.html#transaction, after all writes). */
 export async function readEntry(request: FhirRequest, entry: BundleRequestEntry): Promise<EntryResponse> {
   const repository = request.settings.repository;
   const type = entry.resourceType!;

@@ -64,7 +64,7 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
   };
 }
 
-/** How each parameter type is searched; a scan may return short pages, as R4 allows. */
+/** Search method per parameter type, stated in the CapabilityStatement; a scan may return short pages, as R4 allows. */
 const SCAN_NOTE =
   "Matched by reading the resources of the type, so on large types a page may hold fewer matches than _count; follow the next link.";
 const INDEX_NOTES: Partial<Record<string, string>> = {

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 /** Keys longer than this are replaced by a hash, well under DynamoDB's 2,048-byte partition key limit. */
 const MAX_KEY_LENGTH = 512;
 
-/** Longest sort prefix kept for a string value; longer values are cut, and search verifies them anyway. */
+/** Maximum length of a string sort value. Longer values are cut, which is safe because search verifies every candidate. */
 const MAX_SORT_LENGTH = 256;
 
 /** Escapes `#`, `|` and `%` so that key parts split in one place only. */
