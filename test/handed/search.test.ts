@@ -103,3 +103,40 @@ describe("search behaviour cases", () => {
     expect((await api.fhir("GET", "/Observation?date=not-a-date")).status).toBe(400);
   });
 });
+
+describe("sort behaviour cases", () => {
+  it("sort keeps resources without the value", async () => {
+    const family = `Sortprobe${crypto.randomUUID().slice(0, 6)}`;
+    const male = await api.createResource({ resourceType: "Patient", gender: "male", name: [{ family }] } as any);
+    const female = await api.createResource({ resourceType: "Patient", gender: "female", name: [{ family }] } as any);
+    const none = await api.createResource({ resourceType: "Patient", name: [{ family }] } as any);
+    const order = async (sort: string) => {
+      const result = await api.fhir("GET", `/Patient?family=${family}&_sort=${sort}`, { headers: { prefer: "handling=strict" } });
+      expect(result.status).toBe(200);
+      return result.json.entry.map((entry: any) => entry.resource.id);
+    };
+
+    expect(await order("gender")).toEqual([female.id, male.id, none.id]);
+    expect(await order("-gender")).toEqual([male.id, female.id, none.id]);
+    expect((await order("birthdate")).sort()).toEqual([male.id, female.id, none.id].sort());
+  });
+
+  it("paging sorted ties neither repeats nor skips", async () => {
+    const family = `Tieprobe${crypto.randomUUID().slice(0, 6)}`;
+    const created = [];
+    for (let index = 0; index < 3; index++) created.push((await api.createResource({ resourceType: "Patient", birthDate: "1990-07-07", name: [{ family }] } as any)).id);
+
+    for (const [sort, count] of [["birthdate", 2], ["-birthdate", 1]] as const) {
+      const seen: string[] = [];
+      let url: string | undefined = `/Patient?family=${family}&_sort=${sort}&_count=${count}`;
+      while (url !== undefined) {
+        const page: any = await api.fhir("GET", url);
+        expect(page.status).toBe(200);
+        seen.push(...page.json.entry.filter((entry: any) => entry.search?.mode === "match").map((entry: any) => entry.resource.id));
+        const next = page.json.link.find((link: any) => link.relation === "next");
+        url = next === undefined ? undefined : next.url.replace("http://flint.test/fhir", "");
+      }
+      expect(seen.sort()).toEqual([...created].sort());
+    }
+  });
+});

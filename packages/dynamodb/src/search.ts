@@ -1,6 +1,6 @@
 import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import type { Resource } from "fhir/r4";
-import { extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
+import { compareForSort, extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
 import type { SearchPage, StoredResource } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
 import { HISTORY_SHARDS } from "./entities.ts";
@@ -38,6 +38,7 @@ export async function runSearch(store: Store, query: SearchQuery): Promise<Searc
   const after = query.cursor === undefined ? "" : parseCursor(query.cursor);
   const indexed = request.clauses.flatMap((clause) => indexFor(resourceType, clause) ?? []);
   const candidates = indexed.length === 0 ? typeCandidates(store, resourceType) : await clauseCandidates(store, indexed);
+  if (query.sort.length > 0) return sortedSearch(store, request, query.sort, candidates, after);
 
   const statuses = new TxStatusReader(store);
   const matches: StoredResource[] = [];
@@ -65,6 +66,48 @@ export async function runSearch(store: Store, query: SearchQuery): Promise<Searc
 }
 
 type Candidates = (after: string, limit: number) => Promise<string[]>;
+
+/** Most candidates a sorted search examines; sorting needs every match before the first page. */
+const MAX_SORTED_CANDIDATES = 10_000;
+
+/**
+ * Runs a search with `_sort` (R4 search.html#sort). Every match is read and sorted by the keys,
+ * then by id, and pages are slices of that order, so paging never repeats or skips a resource
+ * while the data does not change. The cursor is the position in the order.
+ */
+async function sortedSearch(
+  store: Store,
+  request: { resourceType: string; clauses: readonly QueryClause[]; count: number },
+  sort: SearchQuery["sort"],
+  candidates: Candidates,
+  after: string,
+): Promise<SearchPage> {
+  const offset = after === "" ? 0 : Number(after.slice(1));
+  if (!after.startsWith("#") && after !== "") throw new FhirError("invalid", "The search paging cursor is invalid; start again from the first page.");
+
+  const statuses = new TxStatusReader(store);
+  const matches: Array<{ id: string; stored: StoredResource; values: ReturnType<typeof extractSearchValues> }> = [];
+  let position = "";
+  let examined = 0;
+  for (;;) {
+    const batch = await candidates(position, 100);
+    if (batch.length === 0) break;
+    examined += batch.length;
+    if (examined > MAX_SORTED_CANDIDATES) {
+      throw new FhirError("too-costly", `Sorting would read more than ${MAX_SORTED_CANDIDATES} resources; add criteria that narrow the search.`);
+    }
+    const found = await hydrate(store, request, batch, statuses);
+    for (const id of batch) {
+      const stored = found.get(id);
+      if (stored !== undefined) matches.push({ id, stored, values: extractSearchValues(stored.resource) });
+    }
+    position = batch.at(-1)!;
+  }
+
+  matches.sort((a, b) => compareForSort(sort, a, b));
+  const page = matches.slice(offset, offset + request.count).map((match) => match.stored);
+  return offset + request.count < matches.length ? { entries: page, next: formatCursor(`#${offset + request.count}`) } : { entries: page };
+}
 
 /** Candidates of a search without criteria: every resource of the type, from the sharded type index. */
 function typeCandidates(store: Store, resourceType: string): Candidates {

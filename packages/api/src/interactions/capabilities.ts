@@ -76,7 +76,7 @@ const INDEX_NOTES: Partial<Record<string, string>> = {
 
 /**
  * Search parameters that work for a type: every R4 parameter of it except the `special` ones.
- * Chains, `_has`, `_include`, `_revinclude` and `_sort` are not listed because they do not work yet.
+ * Chains, `_has`, `_include` and `_revinclude` are not listed because they do not work yet.
  */
 function searchParameters(type: string): NonNullable<CapabilityStatementRestResource["searchParam"]> {
   const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [];

@@ -16,3 +16,4 @@ export {
   type CanonicalQuantity,
 } from "./extract.ts";
 export { SEARCH_PARAMETERS } from "../generated/search-parameters.ts";
+export { compareForSort, sortValue } from "./sort.ts";
