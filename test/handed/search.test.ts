@@ -140,3 +140,61 @@ describe("sort behaviour cases", () => {
     }
   });
 });
+
+describe("include behaviour cases", () => {
+  it("include pages carry their own includes", async () => {
+    const batch = `BATCH-${crypto.randomUUID().slice(0, 6)}`;
+    const doctor = await api.createResource({ resourceType: "Practitioner", name: [{ family: "Includeprobe" }] } as any);
+    const patients: string[] = [];
+    const appointments: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      const patient = await api.createResource({ resourceType: "Patient", name: [{ family: `Apptprobe${index}` }] } as any);
+      patients.push(patient.id);
+      const appointment = await api.createResource({
+        resourceType: "Appointment",
+        status: "booked",
+        start: "2030-06-01T09:00:00Z",
+        end: "2030-06-01T09:30:00Z",
+        identifier: [{ system: "urn:example:appt", value: batch }],
+        participant: [
+          { actor: { reference: `Patient/${patient.id}` }, status: "accepted" },
+          { actor: { reference: `Practitioner/${doctor.id}` }, status: "accepted" },
+        ],
+      } as any);
+      appointments.push(appointment.id);
+    }
+
+    const first = await api.fhir("GET", `/Appointment?identifier=urn:example:appt|${batch}&_include=Appointment:patient&_count=2`);
+    expect(first.status).toBe(200);
+    const mode = (bundle: any, wanted: string) => bundle.entry.filter((entry: any) => entry.search.mode === wanted).map((entry: any) => entry.resource);
+    const firstMatches = mode(first.json, "match");
+    const firstIncludes = mode(first.json, "include");
+    expect(firstMatches).toHaveLength(2);
+    expect(firstIncludes.map((resource: any) => resource.resourceType)).toEqual(["Patient", "Patient"]);
+    const referenced = firstMatches.map((appointment: any) => appointment.participant[0].actor.reference.split("/")[1]).sort();
+    expect(firstIncludes.map((resource: any) => resource.id).sort()).toEqual(referenced);
+
+    const next = first.json.link.find((link: any) => link.relation === "next");
+    const second = await api.fhir("GET", next.url.replace("http://flint.test/fhir", ""));
+    expect(mode(second.json, "match")).toHaveLength(1);
+    expect(mode(second.json, "include").map((resource: any) => resource.resourceType)).toEqual(["Patient"]);
+    expect(second.json.link.find((link: any) => link.relation === "next")).toBeUndefined();
+  });
+
+  it("include on no matches is an empty searchset", async () => {
+    for (const query of ["_include=Observation:subject", "_revinclude=Provenance:target"]) {
+      const result = await api.fhir("GET", `/Observation?code=urn:example:cs|NOTHING-MATCHES-${crypto.randomUUID()}&${query}`);
+      expect(result.status, query).toBe(200);
+      expect(result.json.type).toBe("searchset");
+      expect(result.json.entry ?? []).toEqual([]);
+    }
+  });
+
+  it("revinclude finds referring resources", async () => {
+    const patient = await api.createResource({ resourceType: "Patient", name: [{ family: "Revprobe" }] } as any);
+    const observation = await api.createResource({ resourceType: "Observation", status: "final", code: { text: "rev" }, subject: { reference: `Patient/${patient.id}` } } as any);
+    const result = await api.fhir("GET", `/Patient?_id=${patient.id}&_revinclude=Observation:subject`);
+    const included = result.json.entry.filter((entry: any) => entry.search.mode === "include").map((entry: any) => entry.resource.id);
+    expect(included).toEqual([observation.id]);
+  });
+});

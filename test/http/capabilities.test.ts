@@ -31,7 +31,8 @@ describe("capabilities", () => {
     const names = patient.searchParam.map((parameter: any) => parameter.name);
     for (const name of ["_id", "_lastUpdated", "identifier", "name", "family", "birthdate", "gender", "general-practitioner"]) expect(names).toContain(name);
     expect(names).not.toContain("_content");
-    expect(patient.searchInclude).toBeUndefined();
+    expect(patient.searchInclude).toContain("Patient:general-practitioner");
+    expect(patient.searchRevInclude).toContain("Observation:subject");
     expect(rest.resource).toHaveLength(146);
   });
 

@@ -4,6 +4,7 @@ import type { OperationResult, StoredResource, StoredVersion, WriteOperation } f
 import type { FhirRequest } from "../context.ts";
 import { parseETag, isNotModified } from "../http/preconditions.ts";
 import { commitPlans } from "../interactions/commit.ts";
+import { findIncluded } from "../interactions/includes.ts";
 import { findMatches, parseCriteria } from "../interactions/conditional.ts";
 import type { WritePlan } from "../interactions/plans.ts";
 import { entryPath, type BundleRequestEntry } from "./entries.ts";
@@ -234,11 +235,13 @@ export async function readEntry(request: FhirRequest, entry: BundleRequestEntry)
       const query = new URLSearchParams(entry.criteria ?? "");
       const { query: search, ignored } = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl);
       const page = await repository.search(search);
+      const included = await findIncluded(repository, search, page.entries);
       const bundle = {
         resourceType: "Bundle",
         type: "searchset",
         entry: [
           ...page.entries.map((match) => ({ fullUrl: `${request.baseUrl}/${type}/${match.id}`, resource: new RawJson(match.json), search: { mode: "match" } })),
+          ...included.map((found) => ({ fullUrl: `${request.baseUrl}/${found.resourceType}/${found.id}`, resource: new RawJson(found.json), search: { mode: "include" } })),
           ...(ignored.length > 0 ? [{ resource: { resourceType: "OperationOutcome", issue: ignored }, search: { mode: "outcome" } }] : []),
         ],
       };

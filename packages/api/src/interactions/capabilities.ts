@@ -54,7 +54,9 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
           conditionalRead: "full-support",
           conditionalUpdate: interactions.has("conditional-update"),
           conditionalDelete: interactions.has("conditional-delete") ? "single" : "not-supported",
-          ...(interactions.has("search-type") ? { searchParam: searchParameters(type) } : {}),
+          ...(interactions.has("search-type")
+            ? { searchParam: searchParameters(type), searchInclude: includesOf(type), searchRevInclude: revIncludesOf(type) }
+            : {}),
         })),
         interaction: systemCodes.map((code) =>
           code === "transaction" || code === "batch" ? { code, documentation: bundleLimits } : { code },
@@ -76,7 +78,7 @@ const INDEX_NOTES: Partial<Record<string, string>> = {
 
 /**
  * Search parameters that work for a type: every R4 parameter of it except the `special` ones.
- * Chains, `_has`, `_include` and `_revinclude` are not listed because they do not work yet.
+ * Chains and `_has` are not listed because they do not work yet.
  */
 function searchParameters(type: string): NonNullable<CapabilityStatementRestResource["searchParam"]> {
   const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [];
@@ -85,6 +87,23 @@ function searchParameters(type: string): NonNullable<CapabilityStatementRestReso
     parameters.push({ name: definition.code, type: definition.type, documentation: INDEX_NOTES[definition.type] ?? SCAN_NOTE });
   }
   return parameters;
+}
+
+/** `_include` values of a type: `*` and each of its reference parameters. */
+function includesOf(type: string): string[] {
+  const references = (SEARCH_PARAMETERS[type] ?? []).filter((definition) => definition.type === "reference");
+  return ["*", ...references.map((definition) => `${type}:${definition.code}`)];
+}
+
+/** `_revinclude` values of a type: every reference parameter of any type that may point to it. */
+function revIncludesOf(type: string): string[] {
+  const found: string[] = [];
+  for (const [source, definitions] of Object.entries(SEARCH_PARAMETERS)) {
+    for (const definition of definitions) {
+      if (definition.type === "reference" && (definition.target === undefined || definition.target.includes(type))) found.push(`${source}:${definition.code}`);
+    }
+  }
+  return found;
 }
 
 /** capabilities: `GET [base]/metadata` (R4 http.html#capabilities). */

@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry } from "fhir/r4";
 import { FhirError, formatOperationOutcome, parseTypeSearch, RawJson } from "@flint/core";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { readBody } from "../http/body.ts";
+import { findIncluded } from "./includes.ts";
 import { checkResourceType } from "./resource-input.ts";
 
 /**
@@ -25,11 +26,15 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
   const { query: search, ignored, applied } = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl);
   const page = await request.settings.repository.search(search);
 
-  const entries: BundleEntry[] = page.entries.map((match) => ({
-    fullUrl: `${request.baseUrl}/${type}/${match.id}`,
-    resource: new RawJson(match.json) as never,
-    search: { mode: "match" },
-  }));
+  const included = await findIncluded(request.settings.repository, search, page.entries);
+  const entries: BundleEntry[] = [
+    ...page.entries.map((match) => ({ fullUrl: `${request.baseUrl}/${type}/${match.id}`, resource: new RawJson(match.json) as never, search: { mode: "match" as const } })),
+    ...included.map((resource) => ({
+      fullUrl: `${request.baseUrl}/${resource.resourceType}/${resource.id}`,
+      resource: new RawJson(resource.json) as never,
+      search: { mode: "include" as const },
+    })),
+  ];
   if (ignored.length > 0) entries.push({ resource: formatOperationOutcome(ignored), search: { mode: "outcome" } });
 
   const link = (extra: Array<[string, string]>) => {

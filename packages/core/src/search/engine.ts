@@ -15,8 +15,7 @@ function canonicalize(value: number, code: string): { value: number; code: strin
 
 /**
  * Parses the query of a type-level search and drops what the stores cannot run yet: chained
- * parameters, `_has`, `_include`, `_revinclude`, `_total` other than `none`, `_summary` and
- * `_elements`. Under `Prefer: handling=strict` these are rejected with 400;
+ * parameters, `_has`, `_total` other than `none`, `_summary` and `_elements`. Under `Prefer: handling=strict` these are rejected with 400;
  * under lenient handling each is reported in `ignored`, never dropped in silence.
  */
 export function parseTypeSearch(resourceType: string, parameters: URLSearchParams, handling: "strict" | "lenient", baseUrl?: string): ParsedSearch {
@@ -40,14 +39,12 @@ export function parseTypeSearch(resourceType: string, parameters: URLSearchParam
     unsupported(clause.kind === "chain" ? `Chained parameter ${clause.parameter}.` : `_has:${clause.resourceType}`);
     return false;
   });
-  if (parsed.query.include.length > 0) unsupported("_include");
-  if (parsed.query.revinclude.length > 0) unsupported("_revinclude");
   if (parsed.query.total !== "none") unsupported(`_total=${parsed.query.total}`);
   if (parsed.query.summary !== undefined) unsupported("_summary");
   if (parsed.query.elements !== undefined) unsupported("_elements");
 
-  const dropped = new Set(["_include", "_revinclude", "_total", "_summary", "_elements"]);
-  const query: SearchQuery = { ...parsed.query, clauses, include: [], revinclude: [], total: "none" };
+  const dropped = new Set(["_total", "_summary", "_elements"]);
+  const query: SearchQuery = { ...parsed.query, clauses, total: "none" };
   delete (query as { summary?: unknown }).summary;
   delete (query as { elements?: unknown }).elements;
   const applied = parsed.applied.filter(([name]) => !dropped.has(name.split(":")[0]!) && !name.includes("."));
