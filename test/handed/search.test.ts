@@ -76,16 +76,33 @@ describe("search behaviour cases", () => {
     expect(ids((await api.fhir("GET", `/Patient?_id=${patient.id}&name=quillon`)).json)).toEqual([patient.id]);
   });
 
-  it("chained missing is a clean 400, never 500", async () => {
-    const result = await api.fhir("GET", "/Observation?code=urn:example:cs|MISS-1&subject:Patient.gender:missing=true", {
-      headers: { prefer: "handling=strict" },
-    });
-    expect(result.status).toBe(400);
-    expect(result.json.issue[0].code).toBe("not-supported");
+  it("chained missing selects by the referenced resource", async () => {
+    const code = `urn:example:cs|MISS-${crypto.randomUUID().slice(0, 6)}`;
+    const [system, value] = code.split("|") as [string, string];
+    const withGender = await api.createResource({ resourceType: "Patient", gender: "female" });
+    const withoutGender = await api.createResource({ resourceType: "Patient" });
+    const observation = (patient: string) => ({ resourceType: "Observation", status: "final", code: { coding: [{ system, code: value }] }, subject: { reference: `Patient/${patient}` } });
+    const first = await api.createResource(observation(withGender.id) as any);
+    const second = await api.createResource(observation(withoutGender.id) as any);
 
+    const strict = { headers: { prefer: "handling=strict" } };
+    const missing = await api.fhir("GET", `/Observation?code=${code}&subject:Patient.gender:missing=true`, strict);
+    expect(missing.status).toBe(200);
+    expect(ids(missing.json)).toEqual([second.id]);
+    const present = await api.fhir("GET", `/Observation?code=${code}&subject:Patient.gender:missing=false`, strict);
+    expect(ids(present.json)).toEqual([first.id]);
+    const patients = await api.fhir("GET", `/Patient?_id=${withGender.id},${withoutGender.id}&gender:missing=true`, strict);
+    expect(ids(patients.json)).toEqual([withoutGender.id]);
+  });
+
+  it("reverse chaining with _has", async () => {
+    const marker = `HAS-${crypto.randomUUID().slice(0, 6)}`;
     const patient = await api.createResource({ resourceType: "Patient" });
-    const missing = await api.fhir("GET", `/Patient?_id=${patient.id}&gender:missing=true`);
-    expect(ids(missing.json)).toEqual([patient.id]);
+    await api.createResource({ resourceType: "Patient" });
+    await api.createResource({ resourceType: "Observation", status: "final", code: { coding: [{ system: "urn:example:cs", code: marker }] }, subject: { reference: `Patient/${patient.id}` } } as any);
+    const result = await api.fhir("GET", `/Patient?_has:Observation:subject:code=urn:example:cs|${marker}`, { headers: { prefer: "handling=strict" } });
+    expect(result.status).toBe(200);
+    expect(ids(result.json)).toEqual([patient.id]);
   });
 
   it("unknown parameter is reported, not applied", async () => {

@@ -4,6 +4,7 @@ import type { OperationResult, StoredResource, StoredVersion, WriteOperation } f
 import type { FhirRequest } from "../context.ts";
 import { parseETag, isNotModified } from "../http/preconditions.ts";
 import { commitPlans } from "../interactions/commit.ts";
+import { resolveChains } from "../interactions/chains.ts";
 import { findIncluded } from "../interactions/includes.ts";
 import { findMatches, parseCriteria } from "../interactions/conditional.ts";
 import type { WritePlan } from "../interactions/plans.ts";
@@ -233,7 +234,9 @@ export async function readEntry(request: FhirRequest, entry: BundleRequestEntry)
   try {
     if (entry.id === undefined) {
       const query = new URLSearchParams(entry.criteria ?? "");
-      const { query: search, ignored } = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl);
+      const parsed = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl, { chains: true });
+      const { ignored } = parsed;
+      const search = await resolveChains(repository, parsed.query);
       const page = await repository.search(search);
       const included = await findIncluded(repository, search, page.entries);
       const bundle = {

@@ -76,10 +76,7 @@ const INDEX_NOTES: Partial<Record<string, string>> = {
   uri: "Read from an index for exact values; :below, :above and :missing are matched by reading the resources of the type.",
 };
 
-/**
- * Search parameters that work for a type: every R4 parameter of it except the `special` ones.
- * Chains and `_has` are not listed because they do not work yet.
- */
+/** Search parameters that work for a type: every R4 parameter of it except the `special` ones. */
 function searchParameters(type: string): NonNullable<CapabilityStatementRestResource["searchParam"]> {
   const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [];
   for (const definition of SEARCH_PARAMETERS[type] ?? []) {

@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry } from "fhir/r4";
 import { FhirError, formatOperationOutcome, parseTypeSearch, RawJson } from "@flint/core";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { readBody } from "../http/body.ts";
+import { resolveChains } from "./chains.ts";
 import { findIncluded } from "./includes.ts";
 import { checkResourceType } from "./resource-input.ts";
 
@@ -23,7 +24,9 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
     }
   }
 
-  const { query: search, ignored, applied } = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl);
+  const parsed = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl, { chains: true });
+  const { ignored, applied } = parsed;
+  const search = await resolveChains(request.settings.repository, parsed.query);
   const page = await request.settings.repository.search(search);
 
   const included = await findIncluded(request.settings.repository, search, page.entries);

@@ -14,11 +14,18 @@ function canonicalize(value: number, code: string): { value: number; code: strin
 }
 
 /**
- * Parses the query of a type-level search and drops what the stores cannot run yet: chained
- * parameters, `_has`, `_total` other than `none`, `_summary` and `_elements`. Under `Prefer: handling=strict` these are rejected with 400;
+ * Parses the query of a type-level search and drops what the stores cannot run yet: `_total`
+ * other than `none`, `_summary` and `_elements`, and chained parameters and `_has` unless
+ * `options.chains` says the caller resolves them (see the REST layer's `resolveChains`). Under `Prefer: handling=strict` these are rejected with 400;
  * under lenient handling each is reported in `ignored`, never dropped in silence.
  */
-export function parseTypeSearch(resourceType: string, parameters: URLSearchParams, handling: "strict" | "lenient", baseUrl?: string): ParsedSearch {
+export function parseTypeSearch(
+  resourceType: string,
+  parameters: URLSearchParams,
+  handling: "strict" | "lenient",
+  baseUrl?: string,
+  options: { chains?: boolean } = {},
+): ParsedSearch {
   const parsed = parseSearch({
     resourceTypes: [resourceType],
     query: parameters,
@@ -35,7 +42,7 @@ export function parseTypeSearch(resourceType: string, parameters: URLSearchParam
   };
 
   const clauses = parsed.query.clauses.filter((clause) => {
-    if (clause.kind === "parameter") return true;
+    if (clause.kind === "parameter" || options.chains === true) return true;
     unsupported(clause.kind === "chain" ? `Chained parameter ${clause.parameter}.` : `_has:${clause.resourceType}`);
     return false;
   });
