@@ -117,7 +117,7 @@ interface Member {
 }
 
 /** Splits the top level of minified object text into its members. */
-function objectMembers(text: string): Member[] {
+export function objectMembers(text: string): Member[] {
   const members: Member[] = [];
   let index = 1;
   while (text[index] === '"') {

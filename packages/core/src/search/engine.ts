@@ -14,9 +14,10 @@ function canonicalize(value: number, code: string): { value: number; code: strin
 }
 
 /**
- * Parses the query of a type-level search and drops what the stores cannot run yet: `_total`
- * other than `none`, `_summary` and `_elements`, and chained parameters and `_has` unless
- * `options.chains` says the caller resolves them (see the REST layer's `resolveChains`). Under `Prefer: handling=strict` these are rejected with 400;
+ * Parses the query of a type-level search and drops what the caller cannot run: chained
+ * parameters and `_has` unless `options.chains` says the caller resolves them, `_total`,
+ * `_summary` and `_elements` unless `options.results` says it shapes results, and always
+ * `_summary=true`, which needs the summary flags of every element. Under `Prefer: handling=strict` these are rejected with 400;
  * under lenient handling each is reported in `ignored`, never dropped in silence.
  */
 export function parseTypeSearch(
@@ -24,7 +25,7 @@ export function parseTypeSearch(
   parameters: URLSearchParams,
   handling: "strict" | "lenient",
   baseUrl?: string,
-  options: { chains?: boolean } = {},
+  options: { chains?: boolean; results?: boolean } = {},
 ): ParsedSearch {
   const parsed = parseSearch({
     resourceTypes: [resourceType],
@@ -46,15 +47,25 @@ export function parseTypeSearch(
     unsupported(clause.kind === "chain" ? `Chained parameter ${clause.parameter}.` : `_has:${clause.resourceType}`);
     return false;
   });
-  if (parsed.query.total !== "none") unsupported(`_total=${parsed.query.total}`);
-  if (parsed.query.summary !== undefined) unsupported("_summary");
-  if (parsed.query.elements !== undefined) unsupported("_elements");
-
-  const dropped = new Set(["_total", "_summary", "_elements"]);
-  const query: SearchQuery = { ...parsed.query, clauses, total: "none" };
-  delete (query as { summary?: unknown }).summary;
-  delete (query as { elements?: unknown }).elements;
-  const applied = parsed.applied.filter(([name]) => !dropped.has(name.split(":")[0]!) && !name.includes("."));
+  const results = options.results === true;
+  const dropped = new Set<string>();
+  const query: SearchQuery = { ...parsed.query, clauses };
+  if (query.total !== "none" && !results) {
+    unsupported(`_total=${query.total}`);
+    dropped.add("_total");
+    query.total = "none";
+  }
+  if (query.summary !== undefined && (!results || query.summary === "true")) {
+    unsupported(`_summary=${query.summary}`);
+    dropped.add("_summary");
+    delete (query as { summary?: unknown }).summary;
+  }
+  if (query.elements !== undefined && !results) {
+    unsupported("_elements");
+    dropped.add("_elements");
+    delete (query as { elements?: unknown }).elements;
+  }
+  const applied = parsed.applied.filter(([name]) => !dropped.has(name.split(":")[0]!) && (options.chains === true || !name.includes(".")));
   return { query, ignored, applied };
 }
 
