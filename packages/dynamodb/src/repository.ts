@@ -22,6 +22,7 @@ import { createService } from "./entities.ts";
 import { readHistory, type VersionItem } from "./history.ts";
 import { readHeads } from "./plan.ts";
 import { recoverTransactions } from "./protocol.ts";
+import { reindexTable, type ReindexReport } from "./reindex.ts";
 import { isTransientError, withRetries } from "./retry.ts";
 import { runSearch } from "./search.ts";
 import type { Store } from "./store.ts";
@@ -135,6 +136,11 @@ export class DynamoDbRepository implements FhirRepository {
 
   search(query: SearchQuery): Promise<SearchPage> {
     return guard(() => runSearch(this.#store, query));
+  }
+
+  /** Rebuilds every resource's index items from its body (see `reindexTable`). */
+  reindex(): Promise<ReindexReport> {
+    return guard(() => reindexTable(this.#store));
   }
 
   /** Finishes or undoes multi-step transactions left open by a crashed process. */

@@ -10,6 +10,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 export interface Backend {
   app: ReturnType<typeof createApp>;
+  repository: DynamoDbRepository;
   /** Stops DynamoDB Local if this process started it. */
   stop(): Promise<void>;
 }
@@ -59,6 +60,7 @@ export async function startBackend(config: Config, logger: Logger): Promise<Back
   });
   return {
     app,
+    repository,
     stop: async () => {
       client.destroy();
       await local?.stop();
