@@ -53,7 +53,7 @@ export async function runSearch(store: Store, query: SearchQuery): Promise<Searc
       examined++;
       position = id;
       const match = found.get(id);
-      if (match !== undefined) matches.push(match);
+      if (match !== undefined) matches.push(match.stored);
       if (matches.length > request.count) break;
     }
   }
@@ -98,8 +98,8 @@ async function sortedSearch(
     }
     const found = await hydrate(store, request, batch, statuses);
     for (const id of batch) {
-      const stored = found.get(id);
-      if (stored !== undefined) matches.push({ id, stored, values: extractSearchValues(stored.resource) });
+      const match = found.get(id);
+      if (match !== undefined) matches.push({ id, ...match });
     }
     position = batch.at(-1)!;
   }
@@ -113,7 +113,7 @@ async function sortedSearch(
 function typeCandidates(store: Store, resourceType: string): Candidates {
   return async (after, limit) => {
     const shards = await Promise.all(
-      Array.from({ length: HISTORY_SHARDS }, (_, shard) => queryIds(store, typeKey(resourceType, shard), after, limit)),
+      Array.from({ length: HISTORY_SHARDS }, (_, shard) => queryIds(store, typeKey(resourceType, shard), { after }, limit)),
     );
     return shards.flat().sort().slice(0, limit);
   };
@@ -174,8 +174,8 @@ async function clauseIds(store: Store, indexed: IndexedClause): Promise<Set<stri
     return new Set(clause.values.flatMap((value) => (value.type === "token" && value.code !== undefined ? [value.code] : [])));
   }
   const reads = [
-    ...indexed.keys.map((key) => queryIds(store, key, "", MAX_PARTITION_IDS + 1)),
-    ...indexed.prefixes.map(({ key, prefix }) => queryPrefix(store, key, prefix, MAX_PARTITION_IDS + 1)),
+    ...indexed.keys.map((key) => queryIds(store, key, {}, MAX_PARTITION_IDS + 1)),
+    ...indexed.prefixes.map(({ key, prefix }) => queryIds(store, key, { prefix }, MAX_PARTITION_IDS + 1)),
   ];
   const ids = new Set((await Promise.all(reads)).flat());
   if (ids.size > MAX_PARTITION_IDS) {
@@ -185,8 +185,24 @@ async function clauseIds(store: Store, indexed: IndexedClause): Promise<Set<stri
   return ids;
 }
 
-/** Reads the ids of range items whose sort value starts with `prefix`, with strong consistency. */
-async function queryPrefix(store: Store, key: string, prefix: string, limit: number): Promise<string[]> {
+/**
+ * Reads the resource ids of one index partition with strong consistency, up to `limit`:
+ * those after `after` in sort-key order, or those whose sort key starts with `prefix`.
+ */
+async function queryIds(store: Store, key: string, range: { after?: string; prefix?: string }, limit: number): Promise<string[]> {
+  const names: Record<string, string> = { "#pk": "pk" };
+  const values: Record<string, unknown> = { ":pk": `I#${key}` };
+  let condition = "#pk = :pk";
+  if (range.after !== undefined && range.after !== "") {
+    condition += " AND #sk > :after";
+    names["#sk"] = "sk";
+    values[":after"] = range.after;
+  } else if (range.prefix !== undefined) {
+    condition += " AND begins_with(#sk, :prefix)";
+    names["#sk"] = "sk";
+    values[":prefix"] = range.prefix;
+  }
+
   const ids: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -194,12 +210,12 @@ async function queryPrefix(store: Store, key: string, prefix: string, limit: num
       store.client.send(
         new QueryCommand({
           TableName: store.tableName,
-          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-          ExpressionAttributeValues: { ":pk": `I#${key}`, ":prefix": prefix },
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ProjectionExpression: "id",
           ConsistentRead: true,
-          Limit: 1_000,
+          Limit: Math.min(limit - ids.length, 1_000),
           ExclusiveStartKey: startKey,
         }),
       ),
@@ -210,29 +226,10 @@ async function queryPrefix(store: Store, key: string, prefix: string, limit: num
   return ids;
 }
 
-/** Reads ids from one index partition in order, after `after`, up to `limit`, with strong consistency. */
-async function queryIds(store: Store, key: string, after: string, limit: number): Promise<string[]> {
-  const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output: QueryCommandOutput = await withRetries(() =>
-      store.client.send(
-        new QueryCommand({
-          TableName: store.tableName,
-          KeyConditionExpression: after === "" ? "#pk = :pk" : "#pk = :pk AND #sk > :after",
-          ExpressionAttributeNames: after === "" ? { "#pk": "pk" } : { "#pk": "pk", "#sk": "sk" },
-          ExpressionAttributeValues: after === "" ? { ":pk": `I#${key}` } : { ":pk": `I#${key}`, ":after": after },
-          ProjectionExpression: "sk",
-          ConsistentRead: true,
-          Limit: Math.min(limit - ids.length, 1_000),
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of output.Items ?? []) ids.push(item.sk as string);
-    startKey = output.LastEvaluatedKey;
-  } while (startKey !== undefined && ids.length < limit);
-  return ids;
+/** A candidate that matched, with the search values extracted to check it, which sorting reuses. */
+interface Hit {
+  stored: StoredResource;
+  values: ReturnType<typeof extractSearchValues>;
 }
 
 /** Reads the visible versions of candidates and keeps those that match every clause. */
@@ -241,18 +238,20 @@ async function hydrate(
   request: { resourceType: string; clauses: readonly QueryClause[] },
   ids: string[],
   statuses: TxStatusReader,
-): Promise<Map<string, StoredResource>> {
+): Promise<Map<string, Hit>> {
   const { resourceType } = request;
   const heads = await readHeads(store, ids.map((id) => ({ resourceType, id })));
-  const found = new Map<string, StoredResource>();
+  const found = new Map<string, Hit>();
   await Promise.all(
     ids.map(async (id) => {
       const visible = await visibleVersion(store, heads.get(`${resourceType}/${id}`), statuses);
       if (visible === undefined || visible.deleted) return;
       const json = await loadBody(store, resourceType, id, visible);
       const resource = JSON.parse(json) as Resource;
-      if (!matchesQuery(resource, request.clauses, extractSearchValues(resource))) return;
-      found.set(id, { resourceType, id, versionId: visible.vid, lastUpdated: visible.lastUpdated, method: "PUT", deleted: false, resource, json });
+      const values = extractSearchValues(resource);
+      if (!matchesQuery(resource, request.clauses, values)) return;
+      const stored: StoredResource = { resourceType, id, versionId: visible.vid, lastUpdated: visible.lastUpdated, method: "PUT", deleted: false, resource, json };
+      found.set(id, { stored, values });
     }),
   );
   return found;

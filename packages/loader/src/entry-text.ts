@@ -5,9 +5,7 @@
  * as precision (R4 datatypes.html#decimal). Every function here expects text that
  * `JSON.parse` has already accepted.
  */
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { skipString, skipValue } from "@flint/core/json";
 
 function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
@@ -15,45 +13,6 @@ function isWhitespace(code: number): boolean {
 
 function skipWhitespace(text: string, index: number): number {
   while (index < text.length && isWhitespace(text.charCodeAt(index))) index++;
-  return index;
-}
-
-/** Returns the index just past the string whose opening quote is at `start`. */
-function endOfString(text: string, start: number): number {
-  let index = start + 1;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code === QUOTE) return index + 1;
-    index += code === BACKSLASH ? 2 : 1;
-  }
-  return index;
-}
-
-/** Returns the index just past the JSON value that starts at `start`. */
-function endOfValue(text: string, start: number): number {
-  const first = text.charCodeAt(start);
-  if (first === QUOTE) return endOfString(text, start);
-  if (first !== 0x7b && first !== 0x5b) {
-    let index = start;
-    while (index < text.length && !isWhitespace(text.charCodeAt(index)) && !",]}".includes(text.charAt(index))) index++;
-    return index;
-  }
-
-  let depth = 0;
-  let index = start;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code === QUOTE) {
-      index = endOfString(text, index);
-      continue;
-    }
-    if (code === 0x7b || code === 0x5b) depth++;
-    if (code === 0x7d || code === 0x5d) {
-      depth--;
-      if (depth === 0) return index + 1;
-    }
-    index++;
-  }
   return index;
 }
 
@@ -68,14 +27,14 @@ export function sliceEntryTexts(bundleText: string): string[] {
 
   for (;;) {
     index = skipWhitespace(bundleText, index);
-    if (bundleText.charCodeAt(index) !== QUOTE) break;
+    if (bundleText[index] !== "\"") break;
 
-    const keyEnd = endOfString(bundleText, index);
+    const keyEnd = skipString(bundleText, index);
     const key: unknown = JSON.parse(bundleText.slice(index, keyEnd));
     const valueStart = skipWhitespace(bundleText, skipWhitespace(bundleText, keyEnd) + 1);
     if (key === "entry") entryStart = valueStart;
 
-    index = skipWhitespace(bundleText, endOfValue(bundleText, valueStart));
+    index = skipWhitespace(bundleText, skipValue(bundleText, valueStart));
     if (bundleText.charAt(index) !== ",") break;
     index++;
   }
@@ -90,7 +49,7 @@ function sliceArrayElements(text: string, arrayStart: number): string[] {
   if (text.charAt(index) === "]") return elements;
 
   for (;;) {
-    const end = endOfValue(text, index);
+    const end = skipValue(text, index);
     elements.push(text.slice(index, end));
 
     index = skipWhitespace(text, end);
