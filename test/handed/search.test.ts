@@ -183,7 +183,7 @@ describe("include behaviour cases", () => {
 
     const first = await api.fhir("GET", `/Appointment?identifier=urn:example:appt|${batch}&_include=Appointment:patient&_count=2`);
     expect(first.status).toBe(200);
-    const mode = (bundle: any, wanted: string) => bundle.entry.filter((entry: any) => entry.search.mode === wanted).map((entry: any) => entry.resource);
+    const mode = (bundle: any, searchMode: string) => bundle.entry.filter((entry: any) => entry.search.mode === searchMode).map((entry: any) => entry.resource);
     const firstMatches = mode(first.json, "match");
     const firstIncludes = mode(first.json, "include");
     expect(firstMatches).toHaveLength(2);

@@ -2,7 +2,7 @@
 export type LogRecord = Record<string, string | number | boolean | undefined>;
 
 /**
- * Where the API writes its logs. The default writes JSON lines to standard output; callers
+ * Destination of the API's logs. The default writes JSON lines to standard output; callers
  * pass their own to route records elsewhere or to silence them in tests.
  */
 export interface Logger {

@@ -116,7 +116,7 @@ async function feedHistory(
     }),
   );
 
-  const merged = shards.flat().sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
+  const merged = shards.flat().sort((a, b) => descending(a.sortKey, b.sortKey));
   const page = merged.slice(0, query.count);
   const keys = page.map(({ item }) => ({ resourceType: item.resourceType, id: item.id, vid: item.vid }));
   const bodies = keys.length === 0 ? new Map<string, VersionItem>() : await loadVersions(service, keys);
@@ -225,6 +225,12 @@ function minString(a: string | undefined, b: string | undefined): string | undef
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a < b ? a : b;
+}
+
+/** Orders sort keys from newest to oldest. */
+function descending(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? 1 : -1;
 }
 
 /** Encodes a page position as an opaque, versioned token. */

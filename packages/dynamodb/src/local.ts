@@ -26,7 +26,7 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** Raised when DynamoDB Local cannot be started; the message says what to do. */
+/** Error raised when DynamoDB Local cannot be started; the message names the fix. */
 export class DynamoDbLocalError extends Error {
   override name = "DynamoDbLocalError";
 }

@@ -259,11 +259,11 @@ async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedO
   }
 
   const heads = await readHeads(store, operations);
-  const held = operations.filter((operation) => heads.get(`${operation.resourceType}/${operation.id}`)?.lock === tx);
-  const staleIndex = held.flatMap((operation) => addedKeys(operation as PlannedOperation).map((key) => indexItemWrite(store, key, operation.id, "delete")));
+  const locked = operations.filter((operation) => heads.get(`${operation.resourceType}/${operation.id}`)?.lock === tx);
+  const staleIndex = locked.flatMap((operation) => addedKeys(operation as PlannedOperation).map((key) => indexItemWrite(store, key, operation.id, "delete")));
   await batchWrite(store, staleIndex, CONCURRENCY);
 
-  const undo = held.map((operation) => {
+  const undo = locked.map((operation) => {
     const { resourceType, id } = operation;
     const items = [asDelete(entities.version.delete({ resourceType, id, vid: operation.newVid }).where((attributes, { eq }) => eq(attributes.tx, tx)).params())];
     if (operation.claim !== undefined) {
@@ -271,7 +271,7 @@ async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedO
     }
     return items;
   });
-  const unlocks = held.map((operation) => [unlockHead(store, operation, tx)]);
+  const unlocks = locked.map((operation) => [unlockHead(store, operation, tx)]);
   for (const pass of [undo, unlocks]) {
     await runBounded(
       chunkGroups(pass).map((chunk) => async () => {

@@ -48,16 +48,16 @@ export async function reindexTable(store: Store): Promise<ReindexReport> {
 
 async function reindexHead(store: Store, head: HeadItem): Promise<"updated" | "skipped" | "unchanged"> {
   if (head.lock !== undefined || head.vid === 0) return "skipped";
-  const wanted = head.deleted ? [] : indexKeys(JSON.parse(await loadBody(store, head.resourceType, head.id, head)) as Resource & { id: string });
+  const expected = head.deleted ? [] : indexKeys(JSON.parse(await loadBody(store, head.resourceType, head.id, head)) as Resource & { id: string });
   const current = new Set(head.ix ?? []);
-  const added = wanted.filter((entry) => !current.has(entry));
-  const removed = [...current].filter((entry) => !wanted.includes(entry));
+  const added = expected.filter((entry) => !current.has(entry));
+  const removed = [...current].filter((entry) => !expected.includes(entry));
   if (added.length === 0 && removed.length === 0) return "unchanged";
 
   const manifest = asUpdate(
     store.service.entities.resource
       .update({ resourceType: head.resourceType, id: head.id })
-      .set({ ix: wanted })
+      .set({ ix: expected })
       .where((attributes, { eq, notExists }) => `${eq(attributes.vid, head.vid)} AND ${notExists(attributes.lock)}`)
       .params(),
   );

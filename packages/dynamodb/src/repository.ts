@@ -180,7 +180,7 @@ export class DynamoDbRepository implements FhirRepository {
 
 /**
  * Runs one repository call and turns a throttling or transient fault that remains after the
- * SDK's own retries into a `transient` FhirError, which the API answers with 503 and Retry-After.
+ * SDK's own retries into a `transient` FhirError, for which the API returns 503 with Retry-After.
  */
 async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {

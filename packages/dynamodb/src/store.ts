@@ -26,7 +26,7 @@ export interface HeadItem {
   lockVid?: number | undefined;
 }
 
-/** Where a version's body is kept: inline, or in slices under a token. */
+/** Storage of a version's body: inline, or in slices under a token. */
 export type BodyFields = { body: Uint8Array } | { bodyToken: string; bodyParts: number };
 
 export function resourceKey(resourceType: string, id: string): string {

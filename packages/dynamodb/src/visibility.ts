@@ -33,7 +33,7 @@ export class TxStatusReader {
   }
 }
 
-/** Fields of the version a reader sees: enough to answer, and to load the body. */
+/** Fields of the version visible to readers: enough to respond, and to load the body. */
 export interface VisibleVersion {
   vid: number;
   lastUpdated: string;

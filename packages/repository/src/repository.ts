@@ -129,10 +129,10 @@ export interface OperationResult {
   written: boolean;
 }
 
-/** Why one operation of a transaction could not commit. */
+/** Reason one operation of a transaction could not commit. */
 export type OperationFailure = "version" | "exists" | "claimed" | "conflict";
 
-/** A failed transaction operation: the error says which one (by index) and why. */
+/** Failure of one transaction operation, naming the operation by index and the reason. */
 export class OperationError extends Error {
   override name = "OperationError";
   constructor(
@@ -188,7 +188,7 @@ export interface FhirRepository {
 
   /**
    * Returns current resources matching every clause, reading the latest committed state, so a
-   * search right after a write sees it.
+   * search right after a write finds it.
    */
   search(query: SearchQuery): Promise<SearchPage>;
 

@@ -23,7 +23,7 @@ export function formatHttpDate(iso: string): string {
 }
 
 /**
- * Decides whether a read can answer 304 Not Modified (RFC 9110 section 13.1.2 and 13.1.3):
+ * Decides whether a read returns 304 Not Modified (RFC 9110 section 13.1.2 and 13.1.3):
  * `If-None-Match` wins over `If-Modified-Since` when both are sent.
  */
 export function isNotModified(

@@ -1,6 +1,6 @@
-/** What the client asked for in the `Prefer` header (R4 http.html#return and search.html#errors). */
+/** Preferences from the `Prefer` header (R4 http.html#return and search.html#errors). */
 export interface Preferences {
-  /** Absent when the client did not say; each interaction then picks its own default. */
+  /** Absent when the header has no `return`; each interaction then picks its own default. */
   return?: "minimal" | "representation" | "OperationOutcome";
   handling: "strict" | "lenient";
 }

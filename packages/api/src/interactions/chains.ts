@@ -38,7 +38,7 @@ async function resolveClause(repository: FhirRepository, resourceType: string, c
   return { kind: "parameter", parameter: "_id", type: "token", values: values.length > 0 ? values : [{ type: "token", code: "-" }] };
 }
 
-/** A reference value no resource can have, so that a chain without matches selects nothing. */
+/** Returns a reference value no resource can have, so that a chain without matches selects nothing. */
 function noMatch(resourceType: string) {
   return { type: "reference" as const, resourceType, id: "-" };
 }

@@ -4,7 +4,7 @@ import { isRequiredElement, memberText, objectMembers, type SearchQuery } from "
 const SUBSETTED = { system: "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", code: "SUBSETTED" };
 
 /**
- * Returns a match's JSON text reduced as `_elements` or `_summary` asks (R4 search.html#elements,
+ * Returns a match's JSON text reduced as `_elements` or `_summary` requests (R4 search.html#elements,
  * #summary), tagged SUBSETTED, or unchanged. `_elements` keeps the listed top-level elements and
  * the mandatory ones; `_summary=text` keeps `text` and the mandatory elements; `_summary=data`
  * drops `text`. Values keep their written form because only whole members are copied.
@@ -12,8 +12,8 @@ const SUBSETTED = { system: "http://terminology.hl7.org/CodeSystem/v3-Observatio
 export function subsetJson(json: string, resourceType: string, query: SearchQuery): string {
   let keep: (key: string) => boolean;
   if (query.elements !== undefined) {
-    const wanted = new Set(query.elements);
-    keep = (key) => wanted.has(key) || isMandatory(resourceType, key);
+    const requested = new Set(query.elements);
+    keep = (key) => requested.has(key) || isMandatory(resourceType, key);
   } else if (query.summary === "text") {
     keep = (key) => key === "text" || isMandatory(resourceType, key);
   } else if (query.summary === "data") {

@@ -1,7 +1,7 @@
 import { CONSTRAINED_TYPES, DEFINITIONS } from "../generated/definitions.ts";
 import { memberText, skipString, skipValue } from "./text.ts";
 
-/** Where a string value sits: its R4 type, its property name and the type that owns it. */
+/** Location of a string value: its R4 type, its property name and the type that owns it. */
 export interface StringPlace {
   type: string;
   key: string;

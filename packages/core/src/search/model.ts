@@ -30,7 +30,7 @@ export const OPEN_END = 8.64e15;
  * - `token`: `system` ("" when the element has none, undefined for a bare code such as `code` or `boolean`),
  *   `code` (Coding.code, Identifier.value, ContactPoint.value, the primitive itself), and `text`
  *   (normalized Coding.display, CodeableConcept.text or Identifier.type.text, for `:text`);
- *   `identifierType` holds Identifier.type codings for `:of-type`.
+ *   `identifierType` contains Identifier.type codings for `:of-type`.
  * - `date`: the half-open range `[start, end)` in epoch ms that the value covers, at its precision;
  *   Periods and Timings give their outer bounds, with `OPEN_START`/`OPEN_END` for a missing bound.
  * - `number` and `quantity`: the value and its implicit precision range `[low, high)`

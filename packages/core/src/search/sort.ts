@@ -58,5 +58,6 @@ export function compareForSort(
     const order = left < right ? -1 : 1;
     return key.descending ? -order : order;
   }
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? -1 : 1;
 }
