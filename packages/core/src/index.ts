@@ -6,3 +6,4 @@ export { arrayElements, memberText, objectMembers, minifyJson, prettyJson, RawJs
 export * from "./search/index.ts";
 export { replaceTypedStrings, type StringPlace } from "./json/typed-strings.ts";
 export { isRequiredElement } from "./elements.ts";
+export { summarizeMember } from "./summary.ts";
