@@ -15,10 +15,10 @@ function canonicalize(value: number, code: string): { value: number; code: strin
 
 /**
  * Parses the query of a type-level search and drops what the caller cannot run: chained
- * parameters and `_has` unless `options.chains` says the caller resolves them, `_total`,
- * `_summary` and `_elements` unless `options.results` says it shapes results, and always
- * `_summary=true`, which needs the summary flags of every element. Under `Prefer: handling=strict` these are rejected with 400;
- * under lenient handling each is reported in `ignored`, never dropped in silence.
+ * parameters and `_has` unless `options.chains` is set because the caller resolves them, and
+ * `_total`, `_summary` and `_elements` unless `options.results` is set because the caller shapes
+ * results. Under `Prefer: handling=strict` these are rejected with 400. Under lenient handling
+ * each is reported in `ignored`, never dropped in silence.
  */
 export function parseTypeSearch(
   resourceType: string,
@@ -55,7 +55,7 @@ export function parseTypeSearch(
     dropped.add("_total");
     query.total = "none";
   }
-  if (query.summary !== undefined && (!results || query.summary === "true")) {
+  if (query.summary !== undefined && !results) {
     unsupported(`_summary=${query.summary}`);
     dropped.add("_summary");
     delete (query as { summary?: unknown }).summary;
