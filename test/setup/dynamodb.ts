@@ -1,11 +1,11 @@
 import { inject } from "vitest";
-import { createDocumentClient, DynamoDbRepository, ensureTable } from "@flint/dynamodb";
+import { createDocumentClient, DynamoDbRepository, ensureTable, type SearchLimits } from "@flint/dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 let tables = 0;
 
 /** Creates a fresh table in the shared DynamoDB Local and a repository on it. */
-export async function createTestRepository(options: { now?: () => Date } = {}) {
+export async function createTestRepository(options: { now?: () => Date; searchLimits?: Partial<SearchLimits> } = {}) {
   const client = createDocumentClient({
     endpoint: inject("dynamoDbEndpoint"),
     region: "us-east-1",

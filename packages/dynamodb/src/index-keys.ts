@@ -1,7 +1,7 @@
 import type { Resource } from "fhir/r4";
 import { extractSearchValues } from "@flint/core";
 import { asDelete, asPut, type TransactItem } from "./actions.ts";
-import { searchIndexItems, tokenKeys, TOKEN_SHARDS } from "./search/items.ts";
+import { INDEX_SHARDS, searchIndexItems, tokenKeys, tokenSharded } from "./search/items.ts";
 import { historyShard } from "./shard.ts";
 import type { Store } from "./store.ts";
 
@@ -47,16 +47,11 @@ export function manifestEntry(item: { pk: string; sk: string; sort?: unknown }):
 }
 
 /**
- * Index keys that a token query value reads (R4 search.html#token). A bare code also reads the
- * shards of codes without a system, such as `gender=female`.
+ * Index keys that a token query value reads (R4 search.html#token): those of every shard, for
+ * parameters whose keys are sharded.
  */
 export function tokenQueryKeys(resourceType: string, parameter: string, value: { system?: string; code?: string }): string[] {
-  const pick = (keys: string[], marker: string) => keys.filter((key) => key.includes(`#${marker}#`));
-  if (value.system === undefined) {
-    const keys = pick(tokenKeys(resourceType, parameter, undefined, value.code, undefined), "C");
-    for (let shard = 0; shard < TOKEN_SHARDS; shard++) keys.push(...pick(tokenKeys(resourceType, parameter, undefined, value.code, shard), "C"));
-    return keys;
-  }
-  if (value.code === undefined) return pick(tokenKeys(resourceType, parameter, value.system, undefined, undefined), "Y");
-  return pick(tokenKeys(resourceType, parameter, value.system, value.code, undefined), "S");
+  const marker = value.system === undefined ? "C" : value.code === undefined ? "Y" : "S";
+  const shards = tokenSharded(parameter) ? Array.from({ length: INDEX_SHARDS }, (_, shard) => shard) : [undefined];
+  return shards.flatMap((shard) => tokenKeys(resourceType, parameter, value.system, value.code, shard).filter((key) => key.includes(`#${marker}#`)));
 }

@@ -4,3 +4,4 @@ export { startDynamoDbLocal, findFreePort, DynamoDbLocalError, type DynamoDbLoca
 export { createDocumentClient } from "./client.ts";
 export { checkTable, type Finding } from "./check.ts";
 export { DEFAULT_TRANSACTION_LEASE_MS } from "./repository.ts";
+export { DEFAULT_SEARCH_LIMITS, type SearchLimits } from "./search.ts";

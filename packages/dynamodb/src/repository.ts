@@ -24,7 +24,7 @@ import { readHeads } from "./plan.ts";
 import { recoverTransactions } from "./protocol.ts";
 import { reindexTable, type ReindexReport } from "./reindex.ts";
 import { isTransientError, withRetries } from "./retry.ts";
-import { runSearch } from "./search.ts";
+import { DEFAULT_SEARCH_LIMITS, runSearch, type SearchLimits } from "./search.ts";
 import type { Store } from "./store.ts";
 import { runTransaction } from "./transaction.ts";
 import { TxStatusReader, visibleVersion } from "./visibility.ts";
@@ -36,6 +36,8 @@ export interface DynamoDbRepositoryOptions {
   now?: () => Date;
   /** How long a multi-step transaction may stay uncommitted before others may abort it (ms). */
   transactionLeaseMs?: number;
+  /** Limits on the work of one search request; the defaults suit a Lambda with a 29 s API timeout. */
+  searchLimits?: Partial<SearchLimits>;
 }
 
 /** Default lease of a multi-step transaction: ample for a 3,000-entry bundle. */
@@ -51,6 +53,7 @@ export const DEFAULT_TRANSACTION_LEASE_MS = 120_000;
  */
 export class DynamoDbRepository implements FhirRepository {
   readonly #store: Store;
+  readonly #searchLimits: SearchLimits;
 
   constructor(options: DynamoDbRepositoryOptions) {
     this.#store = {
@@ -60,6 +63,7 @@ export class DynamoDbRepository implements FhirRepository {
       now: options.now ?? (() => new Date()),
       leaseMs: options.transactionLeaseMs ?? DEFAULT_TRANSACTION_LEASE_MS,
     };
+    this.#searchLimits = { ...DEFAULT_SEARCH_LIMITS, ...options.searchLimits };
   }
 
   create(resource: Resource & { id: string }, options: CreateOptions = {}): Promise<StoredResource> {
@@ -135,7 +139,7 @@ export class DynamoDbRepository implements FhirRepository {
   }
 
   search(query: SearchQuery): Promise<SearchPage> {
-    return guard(() => runSearch(this.#store, query));
+    return guard(() => runSearch(this.#store, query, this.#searchLimits));
   }
 
   /** Rebuilds every resource's index items from its body (see `reindexTable`). */

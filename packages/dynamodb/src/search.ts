@@ -1,229 +1,255 @@
-import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import type { Resource } from "fhir/r4";
 import { compareForSort, extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
 import type { SearchPage, StoredResource } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
 import { HISTORY_SHARDS } from "./entities.ts";
-import { tokenQueryKeys, typeKey } from "./index-keys.ts";
-import { boundKey, boundSort, escapePart } from "./search/encode.ts";
-import { stringBucket } from "./search/items.ts";
+import { typeKey } from "./index-keys.ts";
 import { readHeads } from "./plan.ts";
-import { withRetries } from "./retry.ts";
+import { readSpans, readStream, sourceFor, type Position, type Source } from "./search/sources.ts";
 import type { Store } from "./store.ts";
 import { TxStatusReader, visibleVersion } from "./visibility.ts";
 
-/** Candidates checked per page before a short page is returned with a `next` cursor. */
-const CANDIDATE_BUDGET = 2_000;
+/** Limits on the work of one search request (R4 search.html: a server may refuse a search as too costly). */
+export interface SearchLimits {
+  /** Resources read and checked for one page of an unsorted search. */
+  resourcesPerPage: number;
+  /** Resources read and checked for a sorted search, which needs every match before its first page. */
+  sortedResources: number;
+  /** Ids read from one clause's range partitions before the clause no longer narrows the candidates. */
+  spanIds: number;
+  /** Ids read from one clause's equality partitions to learn whether the clause is selective. */
+  probeIds: number;
+  /** Time one request may spend, in ms. */
+  timeMs: number;
+}
 
-/** Ids read from one index partition before the search is rejected as too costly. */
-const MAX_PARTITION_IDS = 100_000;
+export const DEFAULT_SEARCH_LIMITS: SearchLimits = {
+  resourcesPerPage: 2_000,
+  sortedResources: 10_000,
+  spanIds: 20_000,
+  probeIds: 1_000,
+  timeMs: 10_000,
+};
 
 /**
- * Runs a search (R4 search.html) in id order. Clauses that an index serves (`_id`, tokens,
- * references, string prefixes) propose candidates from it; without one, every resource of the
- * type is a candidate, read from the sharded type index. Each candidate's visible version is read and checked against every
- * clause, so index items of uncommitted or superseded versions never produce a wrong match.
+ * Runs a search (R4 search.html) at type or system level. Per resource type, a planner picks the
+ * candidates: the intersection of the clauses whose index partitions hold few ids, or else the
+ * sparsest paged index, or else every resource of the type from the sharded type listing. Each
+ * candidate's visible version is read and checked against every clause, so index items of
+ * uncommitted or superseded versions never produce a wrong match.
  *
- * Hint: without such a clause a page examines at most `CANDIDATE_BUDGET`
- * resources, so on a large type a page may hold fewer matches than `_count`, even none, with a
- * `next` link to continue; R4 allows short pages (search.html#count).
+ * Unsorted results are in (type, id) order, and cursors are positions in it, so paging forward
+ * and back never repeats or skips a resource while the data does not change (search.html#count).
+ * A page that reaches the request's limits before `_count` matches is returned short with a
+ * `next` cursor. With no match at all, the search is rejected as too costly, and the outcome
+ * names the criteria that no index serves.
  */
-export async function runSearch(store: Store, query: SearchQuery): Promise<SearchPage> {
-  const resourceType = query.resourceTypes[0];
-  if (resourceType === undefined || query.resourceTypes.length !== 1) {
-    throw new FhirError("not-supported", "Searches across several resource types are not supported yet.");
-  }
-  const request = { resourceType, clauses: query.clauses, count: query.count };
-  if (request.count === 0) return { entries: [] };
-  const after = query.cursor === undefined ? "" : parseCursor(query.cursor);
-  const indexed = request.clauses.flatMap((clause) => indexFor(resourceType, clause) ?? []);
-  const candidates = indexed.length === 0 ? typeCandidates(store, resourceType) : await clauseCandidates(store, indexed);
-  if (query.sort.length > 0) return sortedSearch(store, request, query.sort, candidates, after);
+export async function runSearch(store: Store, query: SearchQuery, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): Promise<SearchPage> {
+  const types = [...query.resourceTypes].sort();
+  if (types.length === 0 || query.count === 0) return { entries: [] };
+  const context: Context = { store, limits, clauses: query.clauses, started: Date.now(), read: 0, statuses: new TxStatusReader(store) };
+  const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+  if (query.sort.length > 0) return sortedSearch(context, types, query.sort, query.count, cursor);
+  return unsortedSearch(context, types, query.count, cursor);
+}
 
-  const statuses = new TxStatusReader(store);
+interface Context {
+  store: Store;
+  limits: SearchLimits;
+  clauses: readonly QueryClause[];
+  started: number;
+  /** Resources read so far in this request or page. */
+  read: number;
+  statuses: TxStatusReader;
+}
+
+/** A position in the (type, id) order of unsorted results. */
+interface Place {
+  type: string;
+  id: string;
+}
+
+type Cursor = { after: Place; inclusive?: boolean } | { before: Place; inclusive?: boolean } | { offset: number };
+
+async function unsortedSearch(context: Context, types: readonly string[], count: number, cursor: Cursor | undefined): Promise<SearchPage> {
+  if (cursor !== undefined && "offset" in cursor) throw invalidCursor();
+  const backward = cursor !== undefined && "before" in cursor;
+  let start: Place | undefined;
+  if (cursor !== undefined) start = "after" in cursor ? cursor.after : cursor.before;
+  const order = backward ? [...types].reverse() : types;
+  const first = start === undefined ? 0 : order.indexOf(start.type);
+  if (first < 0) throw invalidCursor();
+
   const matches: StoredResource[] = [];
-  let position = after;
-  let examined = 0;
-  while (matches.length <= request.count && examined < CANDIDATE_BUDGET) {
-    const batch = await candidates(position, Math.min(100, request.count + 1 - matches.length + 10));
-    if (batch.length === 0) return { entries: matches.slice(0, request.count) };
+  let stopped: Place | undefined;
+  for (let index = first; index < order.length && matches.length <= count; index++) {
+    const type = order[index]!;
+    let position: Position = backward ? { before: "\uffff" } : {};
+    if (start !== undefined && index === first) {
+      position = backward ? { before: start.id } : { after: start.id };
+      if (cursor !== undefined && "inclusive" in cursor && cursor.inclusive) position.inclusive = true;
+    }
+    const page = await typePage(context, type, position, count + 1 - matches.length);
+    matches.push(...page.matches);
+    if (page.stoppedAt !== undefined) {
+      stopped = { type, id: page.stoppedAt };
+      break;
+    }
+  }
 
-    const found = await hydrate(store, request, batch, statuses);
+  if (stopped !== undefined && matches.length === 0) throw tooCostly(context, types);
+  const more = matches.length > count;
+  const page = matches.slice(0, count);
+  if (backward) page.reverse();
+  const firstPlace = page[0] === undefined ? undefined : { type: page[0].resourceType, id: page[0].id };
+  const lastPlace = page.at(-1) === undefined ? undefined : { type: page.at(-1)!.resourceType, id: page.at(-1)!.id };
+
+  const result: SearchPage = { entries: page };
+  if (!backward) {
+    if (more) result.next = formatCursor({ after: lastPlace! });
+    else if (stopped !== undefined) result.next = formatCursor({ after: stopped, inclusive: false });
+    if (start !== undefined) result.previous = formatCursor(firstPlace === undefined ? { before: start, inclusive: !("inclusive" in cursor! && cursor.inclusive) } : { before: firstPlace });
+  } else {
+    if (more) result.previous = formatCursor({ before: firstPlace! });
+    else if (stopped !== undefined) result.previous = formatCursor({ before: stopped });
+    result.next = formatCursor(lastPlace === undefined ? { after: start!, inclusive: !(cursor as { inclusive?: boolean }).inclusive } : { after: lastPlace });
+  }
+  return result;
+}
+
+/** Matches of one type from a position, in the position's direction; `stoppedAt` is set when the limits cut the page short. */
+async function typePage(context: Context, type: string, position: Position, wanted: number): Promise<{ matches: StoredResource[]; stoppedAt?: string }> {
+  const candidates = await planCandidates(context, type);
+  const matches: StoredResource[] = [];
+  let current = position;
+  for (;;) {
+    const batch = await candidates(current, Math.max(1, Math.min(100, wanted - matches.length + 10, context.limits.resourcesPerPage - context.read)));
+    if (batch.length === 0) return { matches };
+    if (outOfBudget(context, context.limits.resourcesPerPage)) {
+      // Before any read, the stop lies before the first id of the type in this direction.
+      const backward = position.before !== undefined;
+      return { matches, stoppedAt: current.after ?? current.before ?? (backward ? "\uffff" : "") };
+    }
+    const found = await hydrate(context, type, batch);
     for (const id of batch) {
-      examined++;
-      position = id;
+      current = current.before !== undefined ? { before: id } : { after: id };
       const match = found.get(id);
       if (match !== undefined) matches.push(match.stored);
-      if (matches.length > request.count) break;
+      if (matches.length >= wanted) return { matches };
     }
   }
-
-  if (matches.length > request.count) {
-    const page = matches.slice(0, request.count);
-    return { entries: page, next: formatCursor(page.at(-1)!.id) };
-  }
-  return { entries: matches, next: formatCursor(position) };
 }
 
-type Candidates = (after: string, limit: number) => Promise<string[]>;
+function outOfBudget(context: Context, resources: number): boolean {
+  return context.read >= resources || Date.now() - context.started >= context.limits.timeMs;
+}
 
-/** Most candidates a sorted search examines; sorting needs every match before the first page. */
-const MAX_SORTED_CANDIDATES = 10_000;
+/** Reads candidate ids from a position, in its direction, up to a limit. */
+type Candidates = (position: Position, limit: number) => Promise<string[]>;
 
 /**
- * Runs a search with `_sort` (R4 search.html#sort). Every match is read and sorted by the keys,
- * then by id, and pages are slices of that order, so paging never repeats or skips a resource
- * while the data does not change. The cursor is the position in the order.
+ * Plans the candidates of one type. Every clause that an index serves is probed: `_id` values
+ * and range spans are read up to their limits, equality partitions up to `probeIds` ids each.
+ * Clauses read whole are intersected, smallest first, and their intersection is the candidate
+ * list. When none could be read whole, the planner pages the equality index whose first ids are
+ * the most spread out, because it contains the fewest resources. Without one, it pages the type listing.
  */
-async function sortedSearch(
-  store: Store,
-  request: { resourceType: string; clauses: readonly QueryClause[]; count: number },
-  sort: SearchQuery["sort"],
-  candidates: Candidates,
-  after: string,
-): Promise<SearchPage> {
-  const offset = after === "" ? 0 : Number(after.slice(1));
-  if (!after.startsWith("#") && after !== "") throw new FhirError("invalid", "The search paging cursor is invalid; start again from the first page.");
+async function planCandidates(context: Context, type: string): Promise<Candidates> {
+  const now = Date.now();
+  const sources = context.clauses.flatMap((clause) => sourceFor(type, clause, now) ?? []);
+  const probes = await Promise.all(sources.map((source) => probe(context, source)));
 
-  const statuses = new TxStatusReader(store);
-  const matches: Array<{ id: string; stored: StoredResource; values: ReturnType<typeof extractSearchValues> }> = [];
-  let position = "";
-  let examined = 0;
-  for (;;) {
-    const batch = await candidates(position, 100);
-    if (batch.length === 0) break;
-    examined += batch.length;
-    if (examined > MAX_SORTED_CANDIDATES) {
-      throw new FhirError("too-costly", `Sorting would read more than ${MAX_SORTED_CANDIDATES} resources; add criteria that narrow the search.`);
+  const exact = probes.filter((result) => result.complete).sort((a, b) => a.ids.length - b.ids.length);
+  if (exact.length > 0) {
+    let ids = new Set(exact[0]!.ids);
+    for (const other of exact.slice(1)) {
+      const next = new Set(other.ids);
+      ids = new Set([...ids].filter((id) => next.has(id)));
     }
-    const found = await hydrate(store, request, batch, statuses);
-    for (const id of batch) {
-      const match = found.get(id);
-      if (match !== undefined) matches.push({ id, ...match });
-    }
-    position = batch.at(-1)!;
+    return fromList([...ids].sort());
   }
 
-  matches.sort((a, b) => compareForSort(sort, a, b));
-  const page = matches.slice(offset, offset + request.count).map((match) => match.stored);
-  return offset + request.count < matches.length ? { entries: page, next: formatCursor(`#${offset + request.count}`) } : { entries: page };
+  const streams = probes.flatMap((result, index) => {
+    const source = sources[index]!;
+    return source.kind === "stream" ? [{ keys: source.keys, spread: spreadOf(result.ids.at(-1)) }] : [];
+  });
+  streams.sort((a, b) => b.spread - a.spread);
+  const keys = streams[0]?.keys ?? Array.from({ length: HISTORY_SHARDS }, (_, shard) => typeKey(type, shard));
+  return async (position, limit) => (await readStream(context.store, keys, position, limit)).ids;
 }
 
-/** Candidates of a search without criteria: every resource of the type, from the sharded type index. */
-function typeCandidates(store: Store, resourceType: string): Candidates {
-  return async (after, limit) => {
-    const shards = await Promise.all(
-      Array.from({ length: HISTORY_SHARDS }, (_, shard) => queryIds(store, typeKey(resourceType, shard), { after }, limit)),
-    );
-    return shards.flat().sort().slice(0, limit);
+async function probe(context: Context, source: Source): Promise<{ ids: string[]; complete: boolean }> {
+  switch (source.kind) {
+    case "ids":
+      return { ids: [...new Set(source.ids)], complete: true };
+    case "stream":
+      return readStream(context.store, source.keys, {}, context.limits.probeIds);
+    case "spans":
+      return readSpans(context.store, source.spans, context.limits.spanIds);
+  }
+}
+
+/**
+ * How far into the id space the last probed id lies, from 0 to 1. Among partitions of the same
+ * type's ids, the one whose first `probeIds` ids reach furthest contains the fewest resources.
+ */
+function spreadOf(id: string | undefined): number {
+  if (id === undefined) return 1;
+  let spread = 0;
+  let scale = 1;
+  for (let index = 0; index < Math.min(id.length, 6); index++) {
+    scale /= 128;
+    spread += id.charCodeAt(index) * scale;
+  }
+  return spread;
+}
+
+function fromList(sorted: readonly string[]): Candidates {
+  return async (position, limit) => {
+    if (position.before !== undefined) {
+      const before = position.before;
+      return sorted.filter((id) => (position.inclusive ? id <= before : id < before)).reverse().slice(0, limit);
+    }
+    const after = position.after ?? "";
+    return sorted.filter((id) => (position.inclusive ? id >= after : id > after)).slice(0, limit);
   };
 }
 
-/** A clause with the index partitions whose union contains every resource it can match. */
-interface IndexedClause {
-  clause: QueryClause;
-  /** Equality partitions, read whole. */
-  keys: string[];
-  /** Range partitions with a sort-key prefix, for string prefixes. */
-  prefixes: Array<{ key: string; prefix: string }>;
-}
-
 /**
- * Finds the index partitions that serve a clause, or undefined when none does and the type's
- * resources must be scanned: `_id`, tokens without a modifier, references by `Type/id` or URL,
- * and strings by prefix (default and `:exact`). Other clauses are checked on the candidates.
+ * Runs a search with `_sort` (R4 search.html#sort). Every match is read and sorted by the keys,
+ * then by type and id, and pages are slices of that order, so paging never repeats or skips a
+ * resource while the data does not change. The cursor is the offset in the order.
  */
-function indexFor(resourceType: string, clause: QueryClause): IndexedClause | undefined {
-  if (clause.kind !== "parameter" || clause.values.length === 0) return undefined;
-  const keys: string[] = [];
-  const prefixes: Array<{ key: string; prefix: string }> = [];
-  for (const value of clause.values) {
-    if (clause.type === "token" && clause.modifier === undefined && value.type === "token") {
-      if (value.code === undefined && value.system === undefined) return undefined;
-      if (clause.parameter === "_id") continue;
-      keys.push(...tokenQueryKeys(resourceType, clause.parameter, value));
-    } else if (clause.type === "reference" && clause.modifier === undefined && value.type === "reference") {
-      if (value.resourceType !== undefined && value.id !== undefined) keys.push(boundKey(`R#${resourceType}#${clause.parameter}#`, escapePart(`${value.resourceType}/${value.id}`)));
-      else if (value.url !== undefined) keys.push(boundKey(`R#${resourceType}#${clause.parameter}#U#`, escapePart(value.url)));
-      else return undefined;
-    } else if (clause.type === "string" && (clause.modifier === undefined || clause.modifier === "exact") && value.type === "string") {
-      if (value.normalized === "") return undefined;
-      prefixes.push({ key: `S#${resourceType}#${clause.parameter}#${stringBucket(value.normalized)}`, prefix: boundSort(value.normalized) });
-    } else {
-      return undefined;
+async function sortedSearch(context: Context, types: readonly string[], sort: SearchQuery["sort"], count: number, cursor: Cursor | undefined): Promise<SearchPage> {
+  if (cursor !== undefined && !("offset" in cursor)) throw invalidCursor();
+  const offset = cursor?.offset ?? 0;
+  const matches: Array<Hit & { id: string }> = [];
+  for (const type of types) {
+    const candidates = await planCandidates(context, type);
+    let position: Position = {};
+    for (;;) {
+      const batch = await candidates(position, Math.max(1, Math.min(100, context.limits.sortedResources - context.read)));
+      if (batch.length === 0) break;
+      if (outOfBudget(context, context.limits.sortedResources)) throw tooCostly(context, types, "sort");
+      const found = await hydrate(context, type, batch);
+      for (const id of batch) {
+        const match = found.get(id);
+        if (match !== undefined) matches.push({ id, ...match });
+      }
+      position = { after: batch.at(-1)! };
     }
   }
-  return { clause, keys, prefixes };
+
+  matches.sort((a, b) => compareForSort(sort, a, b) || compareText(a.stored.resourceType, b.stored.resourceType) || compareText(a.id, b.id));
+  const page: SearchPage = { entries: matches.slice(offset, offset + count).map((match) => match.stored) };
+  if (offset + count < matches.length) page.next = formatCursor({ offset: offset + count });
+  if (offset > 0) page.previous = formatCursor({ offset: Math.max(0, offset - count) });
+  return page;
 }
 
-/** Candidates from indexed clauses: the intersection over clauses of the union over values. */
-async function clauseCandidates(store: Store, clauses: readonly IndexedClause[]): Promise<Candidates> {
-  let result: Set<string> | undefined;
-  for (const indexed of clauses) {
-    const ids = await clauseIds(store, indexed);
-    result = result === undefined ? ids : new Set([...result].filter((id) => ids.has(id)));
-    if (result.size === 0) break;
-  }
-  const sorted = [...(result ?? [])].sort();
-  return async (after, limit) => sorted.filter((id) => id > after).slice(0, limit);
-}
-
-async function clauseIds(store: Store, indexed: IndexedClause): Promise<Set<string>> {
-  const clause = indexed.clause;
-  if (clause.kind === "parameter" && clause.parameter === "_id") {
-    return new Set(clause.values.flatMap((value) => (value.type === "token" && value.code !== undefined ? [value.code] : [])));
-  }
-  const reads = [
-    ...indexed.keys.map((key) => queryIds(store, key, {}, MAX_PARTITION_IDS + 1)),
-    ...indexed.prefixes.map(({ key, prefix }) => queryIds(store, key, { prefix }, MAX_PARTITION_IDS + 1)),
-  ];
-  const ids = new Set((await Promise.all(reads)).flat());
-  if (ids.size > MAX_PARTITION_IDS) {
-    const name = clause.kind === "parameter" ? clause.parameter : "A";
-    throw new FhirError("too-costly", `The ${name} criteria match more than ${MAX_PARTITION_IDS} resources; add criteria that narrow the search.`);
-  }
-  return ids;
-}
-
-/**
- * Reads the resource ids of one index partition with strong consistency, up to `limit`:
- * those after `after` in sort-key order, or those whose sort key starts with `prefix`.
- */
-async function queryIds(store: Store, key: string, range: { after?: string; prefix?: string }, limit: number): Promise<string[]> {
-  const names: Record<string, string> = { "#pk": "pk" };
-  const values: Record<string, unknown> = { ":pk": `I#${key}` };
-  let condition = "#pk = :pk";
-  if (range.after !== undefined && range.after !== "") {
-    condition += " AND #sk > :after";
-    names["#sk"] = "sk";
-    values[":after"] = range.after;
-  } else if (range.prefix !== undefined) {
-    condition += " AND begins_with(#sk, :prefix)";
-    names["#sk"] = "sk";
-    values[":prefix"] = range.prefix;
-  }
-
-  const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output: QueryCommandOutput = await withRetries(() =>
-      store.client.send(
-        new QueryCommand({
-          TableName: store.tableName,
-          KeyConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ProjectionExpression: "id",
-          ConsistentRead: true,
-          Limit: Math.min(limit - ids.length, 1_000),
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of output.Items ?? []) ids.push(item.id as string);
-    startKey = output.LastEvaluatedKey;
-  } while (startKey !== undefined && ids.length < limit);
-  return ids;
+function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** A candidate that matched, with the search values extracted to check it, which sorting reuses. */
@@ -233,13 +259,9 @@ interface Hit {
 }
 
 /** Reads the visible versions of candidates and keeps those that match every clause. */
-async function hydrate(
-  store: Store,
-  request: { resourceType: string; clauses: readonly QueryClause[] },
-  ids: string[],
-  statuses: TxStatusReader,
-): Promise<Map<string, Hit>> {
-  const { resourceType } = request;
+async function hydrate(context: Context, resourceType: string, ids: string[]): Promise<Map<string, Hit>> {
+  const { store, statuses, clauses } = context;
+  context.read += ids.length;
   const heads = await readHeads(store, ids.map((id) => ({ resourceType, id })));
   const found = new Map<string, Hit>();
   await Promise.all(
@@ -249,7 +271,7 @@ async function hydrate(
       const json = await loadBody(store, resourceType, id, visible);
       const resource = JSON.parse(json) as Resource;
       const values = extractSearchValues(resource);
-      if (!matchesQuery(resource, request.clauses, values)) return;
+      if (!matchesQuery(resource, clauses, values)) return;
       const stored: StoredResource = { resourceType, id, versionId: visible.vid, lastUpdated: visible.lastUpdated, method: "PUT", deleted: false, resource, json };
       found.set(id, { stored, values });
     }),
@@ -257,16 +279,52 @@ async function hydrate(
   return found;
 }
 
-function formatCursor(after: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after })).toString("base64url");
+/** Builds the too-costly error, naming what was read and the criteria that no index narrows. */
+function tooCostly(context: Context, types: readonly string[], reason: "page" | "sort" = "page"): FhirError {
+  const now = Date.now();
+  const unserved = context.clauses.filter((clause) => types.every((type) => sourceFor(type, clause, now) === undefined)).map(describeClause);
+  const seconds = ((now - context.started) / 1000).toFixed(1);
+  const what = reason === "sort" ? "Sorting needs every match, and the search" : "The search";
+  let criteria = "";
+  if (unserved.length > 0) criteria = ` No index narrows ${unserved.join(", ")}.`;
+  else if (context.clauses.length === 0) criteria = " It has no criteria.";
+  return new FhirError(
+    "too-costly",
+    `${what} read ${context.read} ${types.join(", ")} resources in ${seconds} s without ${reason === "sort" ? "reaching the end" : "finding a match"}.${criteria} Add criteria that an index serves: _id, a token, a reference, a string prefix, a date, a number or a quantity with a unit.`,
+  );
 }
 
-function parseCursor(token: string): string {
+function describeClause(clause: QueryClause): string {
+  if (clause.kind === "parameter") return clause.modifier === undefined ? clause.parameter : `${clause.parameter}:${clause.modifier}`;
+  return clause.kind === "chain" ? `${clause.parameter}:${clause.target}` : `_has:${clause.resourceType}:${clause.reference}`;
+}
+
+function formatCursor(cursor: Cursor): string {
+  const text =
+    "offset" in cursor
+      ? { v: 2, o: cursor.offset }
+      : "after" in cursor
+        ? { v: 2, d: "a", t: cursor.after.type, k: cursor.after.id, ...(cursor.inclusive ? { i: 1 } : {}) }
+        : { v: 2, d: "b", t: cursor.before.type, k: cursor.before.id, ...(cursor.inclusive ? { i: 1 } : {}) };
+  return Buffer.from(JSON.stringify(text)).toString("base64url");
+}
+
+function parseCursor(token: string): Cursor {
   try {
-    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; after?: unknown };
-    if (value.v === 1 && typeof value.after === "string") return value.after;
+    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; o?: unknown; d?: unknown; t?: unknown; k?: unknown; i?: unknown };
+    if (value.v === 2 && typeof value.o === "number" && Number.isSafeInteger(value.o) && value.o >= 0) return { offset: value.o };
+    if (value.v === 2 && typeof value.t === "string" && typeof value.k === "string") {
+      const place = { type: value.t, id: value.k };
+      const inclusive = value.i === 1;
+      if (value.d === "a") return inclusive ? { after: place, inclusive } : { after: place };
+      if (value.d === "b") return inclusive ? { before: place, inclusive } : { before: place };
+    }
   } catch {
     // Falls through to the error below.
   }
-  throw new FhirError("invalid", "The search paging cursor is invalid; start again from the first page.");
+  throw invalidCursor();
+}
+
+function invalidCursor(): FhirError {
+  return new FhirError("invalid", "The search paging cursor is invalid; start again from the first page.");
 }

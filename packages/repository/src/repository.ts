@@ -149,6 +149,8 @@ export interface SearchPage {
   entries: StoredResource[];
   /** Cursor of the next page, absent on the last one. */
   next?: string;
+  /** Cursor of the previous page, absent on the first one. */
+  previous?: string;
 }
 
 /**

@@ -64,6 +64,7 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
   };
   if (total !== undefined) bundle.total = total;
   if ("next" in page && page.next !== undefined) bundle.link!.push({ relation: "next", url: link([["_cursor", page.next]]) });
+  if ("previous" in page && page.previous !== undefined) bundle.link!.push({ relation: "previous", url: link([["_cursor", page.previous]]) });
   return { status: 200, body: bundle };
 }
 

@@ -32,3 +32,18 @@ export function shardOf(id: string, shards: number): number {
   }
   return (hash >>> 0) % shards;
 }
+
+/**
+ * Encodes a number as 16 hex digits whose string order is the numeric order: the IEEE 754
+ * bits with the sign bit flipped for positive numbers and every bit flipped for negative ones.
+ */
+export function encodeOrdered(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value === 0 ? 0 : value);
+  const high = view.getUint32(0);
+  const low = view.getUint32(4);
+  const negative = high >>> 31 === 1;
+  const flippedHigh = negative ? ~high >>> 0 : (high | 0x80000000) >>> 0;
+  const flippedLow = negative ? ~low >>> 0 : low;
+  return flippedHigh.toString(16).padStart(8, "0") + flippedLow.toString(16).padStart(8, "0");
+}
