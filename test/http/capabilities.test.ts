@@ -15,7 +15,7 @@ describe("capabilities", () => {
     expect(result.json.kind).toBe("instance");
 
     const rest = result.json.rest[0];
-    expect(rest.interaction.map((entry: any) => entry.code).sort()).toEqual(["batch", "history-system", "transaction"]);
+    expect(rest.interaction.map((entry: any) => entry.code).sort()).toEqual(["batch", "history-system", "search-system", "transaction"]);
     const transaction = rest.interaction.find((entry: any) => entry.code === "transaction");
     expect(transaction.documentation).toContain("10000 entries");
     const patient = rest.resource.find((resource: any) => resource.type === "Patient");

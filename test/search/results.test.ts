@@ -38,8 +38,8 @@ describe("search result parameters", () => {
     expect(patient.birthDate).toBe("1970-01-01");
   });
 
-  it("_summary=true is rejected under strict handling", async () => {
+  it("_summary=true is accepted under strict handling", async () => {
     const result = await api.fhir("GET", `/Patient?family=${family}&_summary=true`, { headers: { prefer: "handling=strict" } });
-    expect(result.status).toBe(400);
+    expect(result.status).toBe(200);
   });
 });

@@ -4,7 +4,7 @@ import { create } from "./interactions/create.ts";
 import { HISTORY_PARAMETERS, historyInstance, historySystem, historyType } from "./interactions/history.ts";
 import { read, remove, update, vread } from "./interactions/instance.ts";
 import { conditionalDelete, conditionalUpdate } from "./interactions/conditional-type.ts";
-import { searchType } from "./interactions/search.ts";
+import { searchSystem, searchType } from "./interactions/search.ts";
 import { transactionOrBatch } from "./interactions/bundle.ts";
 
 /**
@@ -15,6 +15,7 @@ import { transactionOrBatch } from "./interactions/bundle.ts";
 export function buildRoutes(startedAt: string): Route[] {
   const routes: Route[] = [
     { method: "GET", path: "/_history", interaction: "history-system", parameters: HISTORY_PARAMETERS, handler: historySystem },
+    { method: "POST", path: "/_search", interaction: "search-system", parameters: "any", handler: searchSystem },
     { method: "GET", path: "/:type/_history", interaction: "history-type", parameters: HISTORY_PARAMETERS, handler: historyType },
     { method: "GET", path: "/:type/:id/_history", interaction: "history-instance", parameters: HISTORY_PARAMETERS, handler: historyInstance },
     { method: "GET", path: "/:type/:id/_history/:vid", interaction: "vread", parameters: [], handler: vread },
@@ -26,6 +27,7 @@ export function buildRoutes(startedAt: string): Route[] {
     { method: "POST", path: "/:type", interaction: "create", parameters: [], hasBody: true, handler: create },
     { method: "PUT", path: "/:type", interaction: "conditional-update", parameters: "any", hasBody: true, handler: conditionalUpdate },
     { method: "DELETE", path: "/:type", interaction: "conditional-delete", parameters: "any", handler: conditionalDelete },
+    { method: "GET", path: "/", interaction: "search-system", parameters: "any", handler: searchSystem },
     { method: "POST", path: "/", interaction: "transaction", parameters: [], hasBody: true, handler: transactionOrBatch },
   ];
   routes.unshift({

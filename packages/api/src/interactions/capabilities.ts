@@ -61,27 +61,45 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
         interaction: systemCodes.map((code) =>
           code === "transaction" || code === "batch" ? { code, documentation: bundleLimits } : { code },
         ),
+        ...(interactions.has("search-system") ? { searchParam: commonParameters() } : {}),
       },
     ],
   };
 }
 
-/** Search method per parameter type, stated in the CapabilityStatement; a scan may return short pages, as R4 allows. */
-const SCAN_NOTE =
-  "Matched by reading the resources of the type, so on large types a page may hold fewer matches than _count; follow the next link.";
-const INDEX_NOTES: Partial<Record<string, string>> = {
-  token: `Read from an index without a modifier; with :not, :text, :of-type or :missing, matched by reading the resources of the type. Pages of up to ${MAX_SEARCH_COUNT} matches.`,
-  reference: "Read from an index for Type/id and absolute URLs; other forms and modifiers are matched by reading the resources of the type.",
-  string: "Read from an index by prefix (default and :exact); :contains and :missing are matched by reading the resources of the type.",
-  uri: "Read from an index for exact values; :below, :above and :missing are matched by reading the resources of the type.",
+/**
+ * How each parameter type is searched, stated in the CapabilityStatement. Criteria without an
+ * index are checked on the candidates that other criteria or the type listing propose, within
+ * the request's limits. So a page may hold fewer matches than _count, which R4 allows. A search
+ * that finds nothing within the limits is rejected as too-costly.
+ */
+const UNINDEXED = "are checked on the candidates of other criteria or of the whole type, within the search's read and time limits";
+const INDEX_NOTES: Record<string, string> = {
+  token: `Read from an index without a modifier; :not, :text, :of-type and :missing ${UNINDEXED}. Pages of up to ${MAX_SEARCH_COUNT} matches.`,
+  reference: `Read from an index for Type/id (also with :[type]) and absolute URLs; bare ids, :identifier and :missing ${UNINDEXED}.`,
+  string: `Read from an index by prefix (default and :exact); :contains and :missing ${UNINDEXED}.`,
+  uri: `Read from an index for exact values; :below, :above and :missing ${UNINDEXED}.`,
+  date: `Read from a range index for every prefix except ne; ne and :missing ${UNINDEXED}.`,
+  number: `Read from a range index for every prefix except ne; ne and :missing ${UNINDEXED}.`,
+  quantity: `Read from a range index when the value names a unit with its system (UCUM units in base units); other forms, ne and :missing ${UNINDEXED}.`,
+  composite: `Composite values ${UNINDEXED}.`,
 };
+
+/** Parameters of a system-level search without `_type`: those with the same code and type on every searchable type. */
+function commonParameters(): NonNullable<CapabilityStatementRestResource["searchParam"]> {
+  const lists = Object.values(SEARCH_PARAMETERS);
+  const first = lists[0] ?? [];
+  return first
+    .filter((definition) => definition.type !== "special" && lists.every((list) => list.some((other) => other.code === definition.code && other.type === definition.type)))
+    .map((definition) => ({ name: definition.code, type: definition.type, documentation: INDEX_NOTES[definition.type] ?? "" }));
+}
 
 /** Search parameters that work for a type: every R4 parameter of it except the `special` ones. */
 function searchParameters(type: string): NonNullable<CapabilityStatementRestResource["searchParam"]> {
   const parameters: NonNullable<CapabilityStatementRestResource["searchParam"]> = [];
   for (const definition of SEARCH_PARAMETERS[type] ?? []) {
     if (definition.type === "special") continue;
-    parameters.push({ name: definition.code, type: definition.type, documentation: INDEX_NOTES[definition.type] ?? SCAN_NOTE });
+    parameters.push({ name: definition.code, type: definition.type, documentation: INDEX_NOTES[definition.type] ?? "" });
   }
   return parameters;
 }

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry } from "fhir/r4";
-import { FhirError, formatOperationOutcome, parseTypeSearch, RawJson, type SearchQuery } from "@flint/core";
-import type { FhirRepository } from "@flint/repository";
+import { FhirError, formatOperationOutcome, parseSystemSearch, parseTypeSearch, RawJson, type ParsedSearch, type SearchQuery } from "@flint/core";
+import type { FhirRepository, SearchPage } from "@flint/repository";
 import type { FhirRequest, FhirResponse } from "../context.ts";
 import { readBody } from "../http/body.ts";
 import { resolveChains } from "./chains.ts";
@@ -15,6 +15,28 @@ import { subsetJson } from "./subset.ts";
  */
 export async function searchType(request: FhirRequest): Promise<FhirResponse> {
   const type = checkResourceType(request.params.type);
+  const query = await searchParameters(request);
+  const parsed = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl, { chains: true, results: true });
+  return respond(request, parsed, `${request.baseUrl}/${type}`);
+}
+
+/**
+ * search-system: `GET [base]?params` and `POST [base]/_search` (R4 http.html#search). `_type`
+ * narrows the types searched; without it every type is searched with the common parameters.
+ * Results are ordered by type, then id. `_has` needs one type, because it selects by the
+ * references that point to a resource of that type.
+ */
+export async function searchSystem(request: FhirRequest): Promise<FhirResponse> {
+  const query = await searchParameters(request);
+  const parsed = parseSystemSearch(query, request.prefer.handling, request.baseUrl, { chains: true, results: true });
+  if (parsed.query.resourceTypes.length > 1 && parsed.query.clauses.some((clause) => clause.kind === "has")) {
+    throw new FhirError("not-supported", "_has needs a search of one type: give one type in _type, or search GET [base]/[type].");
+  }
+  return respond(request, parsed, request.baseUrl);
+}
+
+/** Reads the search parameters of the URL, and of the form body of a POST `_search`. */
+async function searchParameters(request: FhirRequest): Promise<URLSearchParams> {
   const query = new URLSearchParams(request.query);
   if (request.request.method === "POST") {
     const contentType = request.request.headers.get("content-type") ?? "";
@@ -25,20 +47,23 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
       query.append(name, value);
     }
   }
+  return query;
+}
 
-  const parsed = parseTypeSearch(type, query, request.prefer.handling, request.baseUrl, { chains: true, results: true });
+/** Runs a parsed search and builds its `searchset` Bundle, with links on `path`. */
+async function respond(request: FhirRequest, parsed: ParsedSearch, path: string): Promise<FhirResponse> {
   const { ignored, applied } = parsed;
   const repository = request.settings.repository;
   const search = await resolveChains(repository, parsed.query);
   const countOnly = search.summary === "count";
   const total = search.total !== "none" || countOnly ? await countMatches(repository, search) : undefined;
-  const page = countOnly ? { entries: [] } : await repository.search(search);
+  const page: SearchPage = countOnly ? { entries: [] } : await repository.search(search);
 
   const included = await findIncluded(repository, search, page.entries);
   const entries: BundleEntry[] = [
     ...page.entries.map((match) => ({
-      fullUrl: `${request.baseUrl}/${type}/${match.id}`,
-      resource: new RawJson(subsetJson(match.json, type, search)) as never,
+      fullUrl: `${request.baseUrl}/${match.resourceType}/${match.id}`,
+      resource: new RawJson(subsetJson(match.json, match.resourceType, search)) as never,
       search: { mode: "match" as const },
     })),
     ...included.map((resource) => ({
@@ -52,7 +77,7 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
   const link = (extra: Array<[string, string]>) => {
     const parameters = new URLSearchParams([...applied, ...extra]);
     const text = parameters.toString();
-    return `${request.baseUrl}/${type}${text === "" ? "" : `?${text}`}`;
+    return `${path}${text === "" ? "" : `?${text}`}`;
   };
   const bundle: Bundle = {
     resourceType: "Bundle",
@@ -63,8 +88,8 @@ export async function searchType(request: FhirRequest): Promise<FhirResponse> {
     entry: entries,
   };
   if (total !== undefined) bundle.total = total;
-  if ("next" in page && page.next !== undefined) bundle.link!.push({ relation: "next", url: link([["_cursor", page.next]]) });
-  if ("previous" in page && page.previous !== undefined) bundle.link!.push({ relation: "previous", url: link([["_cursor", page.previous]]) });
+  if (page.next !== undefined) bundle.link!.push({ relation: "next", url: link([["_cursor", page.next]]) });
+  if (page.previous !== undefined) bundle.link!.push({ relation: "previous", url: link([["_cursor", page.previous]]) });
   return { status: 200, body: bundle };
 }
 

@@ -27,8 +27,32 @@ export function parseTypeSearch(
   baseUrl?: string,
   options: { chains?: boolean; results?: boolean } = {},
 ): ParsedSearch {
+  return parseWithOptions([resourceType], parameters, handling, baseUrl, options);
+}
+
+/**
+ * Parses the query of a system-level search (R4 http.html#search, `GET [base]?params`) as
+ * parseTypeSearch does. `_type` narrows the types; without it, every searchable type is
+ * searched, so only the parameters common to all types apply.
+ */
+export function parseSystemSearch(
+  parameters: URLSearchParams,
+  handling: "strict" | "lenient",
+  baseUrl?: string,
+  options: { chains?: boolean; results?: boolean } = {},
+): ParsedSearch {
+  return parseWithOptions("all", parameters, handling, baseUrl, options);
+}
+
+function parseWithOptions(
+  resourceTypes: string[] | "all",
+  parameters: URLSearchParams,
+  handling: "strict" | "lenient",
+  baseUrl: string | undefined,
+  options: { chains?: boolean; results?: boolean },
+): ParsedSearch {
   const parsed = parseSearch({
-    resourceTypes: [resourceType],
+    resourceTypes,
     query: parameters,
     handling,
     definitions: (type) => SEARCH_PARAMETERS[type],
