@@ -1,7 +1,7 @@
 import type { Resource } from "fhir/r4";
 import { extractSearchValues } from "@flint/core";
 import { asDelete, asPut, type TransactItem } from "./actions.ts";
-import { INDEX_SHARDS, searchIndexItems, tokenKeys, tokenSharded } from "./search/items.ts";
+import { INDEX_SHARDS, keySharded, searchIndexItems, tokenKeys } from "./search/items.ts";
 import { historyShard } from "./shard.ts";
 import type { Store } from "./store.ts";
 
@@ -52,6 +52,6 @@ export function manifestEntry(item: { pk: string; sk: string; sort?: unknown }):
  */
 export function tokenQueryKeys(resourceType: string, parameter: string, value: { system?: string; code?: string }): string[] {
   const marker = value.system === undefined ? "C" : value.code === undefined ? "Y" : "S";
-  const shards = tokenSharded(parameter) ? Array.from({ length: INDEX_SHARDS }, (_, shard) => shard) : [undefined];
+  const shards = keySharded(parameter) ? Array.from({ length: INDEX_SHARDS }, (_, shard) => shard) : [undefined];
   return shards.flatMap((shard) => tokenKeys(resourceType, parameter, value.system, value.code, shard).filter((key) => key.includes(`#${marker}#`)));
 }

@@ -13,43 +13,63 @@ import { boundKey, boundSort, encodeOrdered, escapePart, shardOf } from "./encod
  * | string | `S#{type}#{param}#{first char}` | normalized value | default prefix and `:exact` |
  * | reference | `R#{type}#{param}#{Type/id}`, `#U#{url}` | id | reference by `Type/id` or URL |
  * | uri | `U#{type}#{param}#{value}` | id | exact uri |
- * | date start | `D#{type}#{param}#{shard}` | start of the range | every date prefix but `ne` |
- * | date end | `E#{type}#{param}#{shard}` | end of the range | ranges wider than a day, for `gt`, `ge` and `ap` |
- * | number | `N#{type}#{param}#{shard}` | value | every number prefix but `ne` |
- * | quantity | `Q#{type}#{param}#C#{canonical code}#{shard}`, `#S#{system}\|{code}#{shard}` | canonical or stated value | quantities with a unit |
+ * | date start | `D#{type}#{param}#` | start of the range | every date prefix but `ne` |
+ * | date end | `E#{type}#{param}#` | end of the range | ranges wider than a day, for `gt`, `ge` and `ap` |
+ * | number | `N#{type}#{param}#` | value | every number prefix but `ne` |
+ * | quantity | `Q#{type}#{param}#C#{canonical code}#`, `#S#{system}\|{code}#` | canonical or stated value | quantities with a unit |
  *
- * Hot values must not fill one partition: token keys (codes, booleans, coded categories with
- * or without a system) carry a shard suffix `#s{n}` chosen by a hash of the resource id, except
- * for `identifier`, whose values are nearly unique. Range families are sharded the same way,
- * so that values written now, which are all near the present, spread over partitions.
+ * Hot values must not fill one partition: a frequent code such as `status=final`, a profile
+ * that every resource claims, an organization that most resources reference, or dates near
+ * today. So every key carries a shard, chosen by a hash of the resource id: `#s{n}` after
+ * equality keys and `{n}` after ranged ones. Only `identifier` keys are not sharded, because
+ * their values are nearly unique. A query reads every shard of a key.
  */
 export interface IndexItem {
   key: string;
   sort?: string;
 }
 
-/** Shards of token values and of range families. */
+/** Shards of every index key except those of `identifier`. */
 export const INDEX_SHARDS = 8;
 
 /** Widest date range that gets no end item: a day, the precision of a plain date. */
 export const NARROW_DATE_MS = 86_400_000;
 
-/** Reports whether a token parameter's keys are sharded; identifiers are nearly unique and are not. */
-export function tokenSharded(parameter: string): boolean {
+/** Reports whether a parameter's equality keys are sharded; identifiers are nearly unique and are not. */
+export function keySharded(parameter: string): boolean {
   return parameter !== "identifier";
+}
+
+/** Adds the shard suffix to an equality key; `shard` is undefined for unsharded parameters. */
+export function inShard(key: string, shard: number | undefined): string {
+  return shard === undefined ? key : `${key}#s${shard}`;
 }
 
 /** Equality keys of one token value, in the shard `shard` (undefined for unsharded parameters). */
 export function tokenKeys(type: string, parameter: string, system: string | undefined, code: string | undefined, shard: number | undefined): string[] {
   const base = `T#${type}#${parameter}#`;
-  const suffix = shard === undefined ? "" : `#s${shard}`;
   const keys: string[] = [];
   if (code !== undefined) {
-    keys.push(boundKey(`${base}C#`, escapePart(code)) + suffix);
-    keys.push(boundKey(`${base}S#`, `${escapePart(system ?? "")}|${escapePart(code)}`) + suffix);
+    keys.push(boundKey(`${base}C#`, escapePart(code)));
+    keys.push(boundKey(`${base}S#`, `${escapePart(system ?? "")}|${escapePart(code)}`));
   }
-  if (system !== undefined && system !== "") keys.push(boundKey(`${base}Y#`, escapePart(system)) + suffix);
-  return keys;
+  if (system !== undefined && system !== "") keys.push(boundKey(`${base}Y#`, escapePart(system)));
+  return keys.map((key) => inShard(key, shard));
+}
+
+/** Equality key of a reference by `Type/id`, or by absolute URL when `url` is set. */
+export function referenceKey(type: string, parameter: string, reference: { local: string } | { url: string }): string {
+  return "local" in reference ? boundKey(`R#${type}#${parameter}#`, escapePart(reference.local)) : boundKey(`R#${type}#${parameter}#U#`, escapePart(reference.url));
+}
+
+/** Equality key of an exact uri. */
+export function uriKey(type: string, parameter: string, value: string): string {
+  return boundKey(`U#${type}#${parameter}#`, escapePart(value));
+}
+
+/** Partition of the string items that start with the first character of `normalized`. */
+export function stringKey(type: string, parameter: string, normalized: string): string {
+  return `S#${type}#${parameter}#${stringBucket(normalized)}#`;
 }
 
 /** First character of a normalized string, which selects the partition of string items. */
@@ -85,19 +105,20 @@ export function searchIndexItems(type: string, id: string, values: ReadonlyMap<s
 }
 
 function addValue(type: string, parameter: string, value: IndexValue, shard: number, add: (key: string, sort?: string) => void): void {
+  const keyShard = keySharded(parameter) ? shard : undefined;
   switch (value.type) {
     case "token":
-      for (const key of tokenKeys(type, parameter, value.system, value.code, tokenSharded(parameter) ? shard : undefined)) add(key);
+      for (const key of tokenKeys(type, parameter, value.system, value.code, keyShard)) add(key);
       return;
     case "string":
-      if (value.normalized !== "") add(`S#${type}#${parameter}#${stringBucket(value.normalized)}`, boundSort(value.normalized));
+      if (value.normalized !== "") add(`${stringKey(type, parameter, value.normalized)}${shard}`, boundSort(value.normalized));
       return;
     case "reference":
-      if (value.reference !== undefined) add(boundKey(`R#${type}#${parameter}#`, escapePart(value.reference)));
-      if (value.url !== undefined) add(boundKey(`R#${type}#${parameter}#U#`, escapePart(value.url)));
+      if (value.reference !== undefined) add(inShard(referenceKey(type, parameter, { local: value.reference }), keyShard));
+      if (value.url !== undefined) add(inShard(referenceKey(type, parameter, { url: value.url }), keyShard));
       return;
     case "uri":
-      add(boundKey(`U#${type}#${parameter}#`, escapePart(value.value)));
+      add(inShard(uriKey(type, parameter, value.value), keyShard));
       return;
     case "date":
       add(`${rangeKey("D", type, parameter)}${shard}`, encodeOrdered(value.start));
@@ -113,8 +134,8 @@ function addValue(type: string, parameter: string, value: IndexValue, shard: num
         add(`${quantityKey(type, parameter, { system: value.system ?? "", code: value.code })}${shard}`, encodeOrdered(value.value));
       }
       return;
-    // NOTE: token text, reference identifiers and composites get no index items; clauses on
-    // them are checked on candidates that other clauses or the type listing propose.
+    // NOTE: token text, reference identifiers and composites get no index items. Clauses on
+    // them are checked on the candidates that other clauses or the type listing propose.
     case "composite":
       return;
   }

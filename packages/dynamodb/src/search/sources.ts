@@ -3,8 +3,8 @@ import { approximateDateRange, approximateNumberRange, type QueryClause, type Qu
 import { tokenQueryKeys } from "../index-keys.ts";
 import { withRetries } from "../retry.ts";
 import type { Store } from "../store.ts";
-import { boundKey, boundSort, encodeOrdered, escapePart } from "./encode.ts";
-import { INDEX_SHARDS, NARROW_DATE_MS, quantityKey, rangeKey, stringBucket } from "./items.ts";
+import { boundSort, encodeOrdered } from "./encode.ts";
+import { INDEX_SHARDS, inShard, keySharded, NARROW_DATE_MS, quantityKey, rangeKey, referenceKey, stringKey, uriKey } from "./items.ts";
 
 /** A run of one range partition: sort values from `from` to `to` (both included), or starting with `prefix`. */
 export interface Span {
@@ -15,7 +15,7 @@ export interface Span {
 }
 
 /**
- * Where the candidates of one clause come from:
+ * Origin of the candidates of one clause:
  * - `ids`: the `_id` values themselves;
  * - `stream`: equality partitions, whose items are in id order, so they can be paged;
  * - `spans`: runs of range partitions, in value order, which must be read whole.
@@ -54,21 +54,23 @@ export function sourceFor(resourceType: string, clause: QueryClause, now: number
   return keys.length > 0 ? { kind: "stream", clause, keys } : { kind: "spans", clause, spans };
 }
 
-/** The equality keys or spans that hold every resource a query value can match. */
+/** Lists the equality keys or spans that contain every resource a query value can match. */
 function serve(type: string, parameter: string, value: QueryValue, now: number): string[] | Span[] | undefined {
   switch (value.type) {
     case "token":
       if (value.code === undefined && value.system === undefined) return undefined;
       return tokenQueryKeys(type, parameter, value);
     case "reference":
-      if (value.resourceType !== undefined && value.id !== undefined) return [boundKey(`R#${type}#${parameter}#`, escapePart(`${value.resourceType}/${value.id}`))];
-      if (value.url !== undefined) return [boundKey(`R#${type}#${parameter}#U#`, escapePart(value.url))];
+      if (value.resourceType !== undefined && value.id !== undefined) return everyShard(parameter, referenceKey(type, parameter, { local: `${value.resourceType}/${value.id}` }));
+      if (value.url !== undefined) return everyShard(parameter, referenceKey(type, parameter, { url: value.url }));
       return undefined;
     case "uri":
-      return [boundKey(`U#${type}#${parameter}#`, escapePart(value.value))];
-    case "string":
+      return everyShard(parameter, uriKey(type, parameter, value.value));
+    case "string": {
       if (value.normalized === "") return undefined;
-      return [{ key: `S#${type}#${parameter}#${stringBucket(value.normalized)}`, prefix: boundSort(value.normalized) }];
+      const prefix = boundSort(value.normalized);
+      return Array.from({ length: INDEX_SHARDS }, (_, shard) => ({ key: `${stringKey(type, parameter, value.normalized)}${shard}`, prefix }));
+    }
     case "date":
       return dateSpans(type, parameter, value, now);
     case "number":
@@ -85,6 +87,12 @@ function serve(type: string, parameter: string, value: QueryValue, now: number):
     default:
       return undefined;
   }
+}
+
+/** Lists every shard of an equality key, or the key alone for unsharded parameters. */
+function everyShard(parameter: string, key: string): string[] {
+  if (!keySharded(parameter)) return [key];
+  return Array.from({ length: INDEX_SHARDS }, (_, shard) => inShard(key, shard));
 }
 
 /** Inclusive bounds on a stored value; an absent bound is open, and `null` means no index serves the prefix. */
