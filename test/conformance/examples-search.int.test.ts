@@ -34,7 +34,7 @@ import {
 const examplesDir = fixtureFolder("fhir-r4-spec-examples/examples", "the R4 examples search conformance cases");
 
 /**
- * Time allowed for the load, which took 20 to 28 s in four runs of the conformance files on a
+ * Time allowed for the load, which took 13 to 28 s in five runs of the conformance files on a
  * 2-core AMD EPYC VM that DynamoDB Local shares.
  */
 const LOAD_TIMEOUT_MS = 180_000;

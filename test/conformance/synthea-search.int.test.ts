@@ -30,7 +30,7 @@ import { SyntheaData, type PatientName } from "./synthea-data.ts";
 const syntheaDir = fixtureFolder("synthea-r4-blaze", "the Synthea search conformance cases");
 
 /**
- * Time allowed for the load, which took 25 to 45 s in four runs of the conformance files on a
+ * Time allowed for the load, which took 25 to 45 s in five runs of the conformance files on a
  * 2-core AMD EPYC VM that DynamoDB Local shares.
  */
 const LOAD_TIMEOUT_MS = 180_000;
