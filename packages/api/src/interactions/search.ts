@@ -98,10 +98,12 @@ export const MAX_COUNTED = 10_000;
 
 /** Counts every match of a search by reading its pages, for `_total` and `_summary=count` (R4 search.html#total). */
 async function countMatches(repository: FhirRepository, search: SearchQuery): Promise<number> {
+  // The total covers every page, so counting starts from the first one, whatever page was requested.
+  const { cursor: _page, ...first } = search;
   let counted = 0;
   let cursor: string | undefined;
   do {
-    const page = await repository.search({ ...search, sort: [], count: 1_000, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await repository.search({ ...first, sort: [], count: 1_000, ...(cursor === undefined ? {} : { cursor }) });
     counted += page.entries.length;
     if (counted > MAX_COUNTED) throw new FhirError("too-costly", `The search matches more than ${MAX_COUNTED} resources, too many to count; narrow it or use _total=none.`);
     cursor = page.next;
