@@ -23,7 +23,7 @@ async function allIds(repository: FhirRepository, search: SearchQuery): Promise<
   return ids;
 }
 
-/** A pseudo-random sequence, fixed so failures repeat. */
+/** Returns a pseudo-random sequence with a fixed seed, so failures repeat. */
 function random(seed: number): () => number {
   let state = seed;
   return () => {
@@ -111,7 +111,7 @@ describe("search on PGlite", () => {
 
   afterAll(closeFilePglite);
 
-  /** The resources that the core matcher accepts among every stored resource of the searched types, in (type, id) order. */
+  /** Lists the resources that the core matcher accepts among every stored resource of the searched types, in (type, id) order. */
   function expected(search: SearchQuery): string[] {
     return stored
       .filter((resource) => search.resourceTypes.includes(resource.resourceType) && matchesQuery(resource, search.clauses, extractSearchValues(resource)))
