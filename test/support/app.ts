@@ -1,6 +1,6 @@
 import type { Resource } from "fhir/r4";
 import { createApp, silentLogger } from "@flint/api";
-import { createTestRepository } from "../setup/dynamodb.ts";
+import { createStoreRepository } from "../setup/stores.ts";
 
 export const BASE = "http://flint.test/fhir";
 
@@ -19,9 +19,9 @@ export interface RequestOptions {
   raw?: BodyInit;
 }
 
-/** Starts the app on a fresh DynamoDB Local table and returns a request helper. */
+/** Starts the app on an empty repository of the run's store (DynamoDB Local unless the project sets another) and returns a request helper. */
 export async function createTestApp(options: { maxBodyBytes?: number } = {}) {
-  const { repository } = await createTestRepository();
+  const repository = await createStoreRepository();
   const app = createApp({ repository, logger: silentLogger, baseUrl: BASE, ...options });
 
   async function fhir(method: string, path: string, request: RequestOptions = {}): Promise<FhirResult> {

@@ -3,7 +3,29 @@ import { ConfigError, loadConfig } from "./config.ts";
 
 describe("loadConfig", () => {
   it("applies defaults", () => {
-    expect(loadConfig({})).toEqual({ port: 8080, host: "127.0.0.1", store: "dynamodb-local", dataDir: ".flint", table: "flint" });
+    expect(loadConfig({})).toEqual({ port: 8080, host: "127.0.0.1", store: "dynamodb-local", dataDir: ".flint", table: "flint", pgSchema: "flint" });
+  });
+
+  it("reads the PostgreSQL settings", () => {
+    const config = loadConfig({ FLINT_STORE: "postgres", DATABASE_URL: "postgres://flint:secret@127.0.0.1:5432/flint", FLINT_PG_SCHEMA: "fhir", FLINT_PG_POOL: "2" });
+    expect(config).toMatchObject({ store: "postgres", databaseUrl: "postgres://flint:secret@127.0.0.1:5432/flint", pgSchema: "fhir", pgPool: 2 });
+  });
+
+  it("requires DATABASE_URL for postgres", () => {
+    expect(() => loadConfig({ FLINT_STORE: "postgres" })).toThrow(/DATABASE_URL is required/);
+  });
+
+  it("never echoes a bad DATABASE_URL, which may hold a password", () => {
+    const error = (() => {
+      try {
+        loadConfig({ FLINT_STORE: "postgres", DATABASE_URL: "mysql://flint:hunter2@db/flint" });
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(error.message).toContain("DATABASE_URL");
+    expect(error.message).not.toContain("hunter2");
   });
 
   it("reads every setting", () => {

@@ -10,9 +10,12 @@ import { startBackend } from "./start.ts";
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  if (config.store !== "dynamodb-local" && config.store !== "dynamodb") {
+    throw new ConfigError(`npm run reindex rebuilds DynamoDB index items; FLINT_STORE=${config.store} is not supported by it yet.`);
+  }
   const backend = await startBackend(config, jsonLogger);
   try {
-    const report = await backend.repository.reindex();
+    const report = await backend.dynamodb!.reindex();
     jsonLogger.info({ event: "reindexed", ...report });
     console.error(`Reindexed: ${report.scanned} resources read, ${report.updated} updated, ${report.skipped} skipped.`);
     if (report.skipped > 0) console.error("Skipped resources changed during the run or are held by a transaction; run the command again.");
