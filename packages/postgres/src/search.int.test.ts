@@ -58,7 +58,7 @@ function observations(): Stored[] {
     else if (index % 7 === 0) observation.effectivePeriod = { start: "2020-01-01", end: "2020-12-31" };
     else observation.effectiveDateTime = dates[Math.floor(next() * dates.length)];
     if (index % 6 === 0) observation.identifier = [{ system: "urn:example:lab", value: `L${index}` }];
-    return observation as Stored;
+    return observation as unknown as Stored;
   });
 }
 
@@ -77,7 +77,7 @@ function patients(): Stored[] {
       telecom: [{ system: "email", value: `p${index}@example.org` }],
       generalPractitioner: [{ reference: `Practitioner/dr-${index % 3}` }],
     };
-    return patient as Stored;
+    return patient as unknown as Stored;
   });
 }
 
