@@ -1,8 +1,9 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
 /**
- * SST app: one DynamoDB table and one Lambda function per stage. `sst deploy --stage NAME`
- * deploys a stage; production stages keep their table when the app is removed.
+ * SST app: one Lambda function and its store per stage. `sst deploy --stage NAME` deploys a
+ * stage; production stages keep their data when the app is removed. `FLINT_DEPLOY_STORE`
+ * picks the store at deploy time: `dynamodb` (default), `rds` or `aurora` (see stacks/flint.ts).
  */
 export default $config({
   app(input) {
@@ -15,7 +16,7 @@ export default $config({
     };
   },
   async run() {
-    const { createFlint } = await import("./stacks/flint");
-    return createFlint();
+    const { createFlint, deployStore } = await import("./stacks/flint");
+    return createFlint({ store: deployStore(process.env.FLINT_DEPLOY_STORE), production: $app.stage === "production" });
   },
 });
