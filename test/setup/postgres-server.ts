@@ -49,7 +49,7 @@ export default async function setup(project: TestProject) {
   };
 
   try {
-    await command("initdb", ["-D", data, "-U", USER, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]);
+    await initialize(command, data);
     const port = await findFreePort();
     const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockets} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     await command("pg_ctl", ["-D", data, "-l", join(folder, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
@@ -64,6 +64,21 @@ export default async function setup(project: TestProject) {
 }
 
 type Command = (tool: string, args: string[]) => Promise<unknown>;
+
+/**
+ * Creates the data folder with a linguistic default collation (ICU `en-US`, PostgreSQL 15 and
+ * later), so that a query that lacks the "C" collation orders differently and fails its test.
+ * Servers without ICU get the "C" locale.
+ */
+async function initialize(command: Command, data: string): Promise<void> {
+  const common = ["-D", data, "-U", USER, "--auth=trust", "--encoding=UTF8", "--no-sync"];
+  try {
+    await command("initdb", [...common, "--locale=C", "--locale-provider=icu", "--icu-locale=en-US"]);
+  } catch {
+    await rm(data, { recursive: true, force: true });
+    await command("initdb", [...common, "--no-locale"]);
+  }
+}
 
 async function stop(command: Command, data: string, folder: string): Promise<void> {
   if (existsSync(join(data, "postmaster.pid"))) await command("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
