@@ -27,8 +27,8 @@ type Cursor = { vid: number } | { lastUpdated: string; type: string; id: string;
  * versions of one resource by version number. Type and system history order versions by
  * `lastUpdated`, then type, id and version, all descending, so entries committed in the same
  * millisecond keep one stable order across pages. `_since` keeps versions committed at or after
- * its instant; `_at` keeps versions that were current at some point in `[start, end)`: committed
- * before `end` and superseded after `start`, or never superseded.
+ * its instant. `_at` keeps versions that were current at some point in `[start, end)`, so those
+ * committed before `end` and superseded after `start` or never superseded.
  */
 export async function readHistory(client: SqlClient, tables: Tables, query: HistoryQuery): Promise<HistoryPage> {
   const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);

@@ -24,10 +24,10 @@ export class Parameters {
  * are alternatives (OR). It selects a superset of the resources that the clause matches, so the
  * in-memory check keeps the results exact.
  *
- * Served: `_id`; tokens without a modifier and with `:text`; references by `Type/id` (also with
- * `:[type]`) or by URL; strings by prefix and with `:exact`; exact uris; dates, numbers and
- * quantities under every prefix except `ne`, quantities with a UCUM unit, a `system|code`, or
- * no unit at all.
+ * Served: `_id`, tokens without a modifier and with `:text`, references by `Type/id` (also with
+ * `:[type]`) or by URL, strings by prefix and with `:exact`, and exact uris. Dates, numbers and
+ * quantities are served under every prefix except `ne`, quantities when they have a UCUM unit,
+ * a `system|code`, or no unit at all.
  */
 export function clauseCondition(tables: Tables, clause: QueryClause, parameters: Parameters, now: number): string | undefined {
   if (clause.kind !== "parameter" || clause.values.length === 0) return undefined;

@@ -69,7 +69,7 @@ interface Hit {
 
 /**
  * Runs a search (R4 search.html) at type or system level. The clauses that an index serves
- * become SQL conditions, so PostgreSQL proposes candidates in (type, id) order; every candidate
+ * become SQL conditions, so PostgreSQL proposes candidates in (type, id) order. Every candidate
  * is then checked against all clauses in memory, which makes unindexed clauses, modifiers and
  * `ne` exact.
  *
@@ -140,7 +140,7 @@ function placeOf(resource: StoredResource): Place {
   return { type: resource.resourceType, id: resource.id };
 }
 
-/** The place where reading stopped; before anything was read, the edge of the order in the reading direction. */
+/** Returns the place where reading stopped, or before anything was read, the edge of the order in the reading direction. */
 function stoppedPlace(context: Context, position: Position): { place: Place; inclusive: boolean } {
   if (position.place !== undefined) return { place: position.place, inclusive: position.inclusive };
   const edge = position.backward ? { type: context.types.at(-1)!, id: "\uffff" } : { type: context.types[0]!, id: "" };
