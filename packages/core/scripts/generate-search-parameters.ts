@@ -127,6 +127,19 @@ function isCommon(parameter: SearchParameter): boolean {
   return parameter.base.some((base) => base === "Resource" || base === "DomainResource");
 }
 
+/**
+ * Narrows the targets of a shared reference parameter to the types its expression for one base
+ * can reach. `clinical-patient` lists Patient and Group, but on Observation its expression is
+ * `Observation.subject.where(resolve() is Patient)`, so a chain such as `patient.identifier`
+ * can only mean Patient there.
+ */
+function narrowTarget(target: string[], parts: readonly string[]): string[] {
+  const resolved = parts.map((part) => /\.where\(resolve\(\) is ([A-Za-z]+)\)$/.exec(part)?.[1]);
+  if (resolved.some((type) => type === undefined)) return target;
+  const narrowed = target.filter((type) => resolved.includes(type));
+  return narrowed.length > 0 ? narrowed : target;
+}
+
 /** Builds the definitions of one parameter for each resource type it applies to. */
 function definitionsByType(parameter: SearchParameter, byUrl: ReadonlyMap<string, SearchParameter>): Map<string, SearchParameterDefinition> {
   const result = new Map<string, SearchParameterDefinition>();
@@ -141,7 +154,7 @@ function definitionsByType(parameter: SearchParameter, byUrl: ReadonlyMap<string
       throw new Error(`${parameter.url}: no part of "${parameter.expression}" starts with ${base}.`);
     }
     const definition: SearchParameterDefinition = { code: parameter.code, type, expression: own.join(" | ") };
-    if (target !== undefined) definition.target = target;
+    if (target !== undefined) definition.target = narrowTarget(target, own);
     if (components !== undefined) definition.components = components;
     result.set(base, definition);
   }

@@ -27,9 +27,11 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
       code === "transaction" || code === "batch" || code === "search-system" || code === "history-system",
   );
   const updates = interactions.has("update");
-  const bundleLimits =
-    `Atomic for up to ${MAX_BUNDLE_ENTRIES} entries and a request body of at most ${maxBodyBytes} bytes, ` +
-    "whatever the number of database writes; references between entries and conditional references are resolved.";
+  const limits = `Up to ${MAX_BUNDLE_ENTRIES} entries and a request body of at most ${maxBodyBytes} bytes; references between entries and conditional references are resolved.`;
+  const documentation = {
+    transaction: `All or nothing, whatever the number of database writes. ${limits}`,
+    batch: `Each entry succeeds or fails on its own, and entries run concurrently. ${limits}`,
+  };
 
   return {
     resourceType: "CapabilityStatement",
@@ -59,7 +61,7 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
             : {}),
         })),
         interaction: systemCodes.map((code) =>
-          code === "transaction" || code === "batch" ? { code, documentation: bundleLimits } : { code },
+          code === "transaction" || code === "batch" ? { code, documentation: documentation[code] } : { code },
         ),
         ...(interactions.has("search-system") ? { searchParam: commonParameters() } : {}),
       },

@@ -60,11 +60,12 @@ export async function findIncluded(repository: FhirRepository, query: SearchQuer
 
 /** References of a resource through the directive's parameter (all reference parameters for `*`), as `Type/id`. */
 function referencesOf(resource: Resource, directive: IncludeDirective): string[] {
-  if (resource.resourceType !== directive.source) return [];
+  // A bare `*` starts from every resource, whatever its type.
+  if (directive.source !== "*" && resource.resourceType !== directive.source) return [];
   const values = extractSearchValues(resource);
   const parameters =
     directive.parameter === "*"
-      ? (SEARCH_PARAMETERS[directive.source] ?? []).filter((definition) => definition.type === "reference").map((definition) => definition.code)
+      ? (SEARCH_PARAMETERS[resource.resourceType] ?? []).filter((definition) => definition.type === "reference").map((definition) => definition.code)
       : [directive.parameter];
   const references = new Set<string>();
   for (const parameter of parameters) {

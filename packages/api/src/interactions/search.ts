@@ -85,8 +85,9 @@ async function respond(request: FhirRequest, parsed: ParsedSearch, path: string)
     meta: { lastUpdated: new Date().toISOString() },
     type: "searchset",
     link: [{ relation: "self", url: link(search.cursor === undefined ? [] : [["_cursor", search.cursor]]) }],
-    entry: entries,
   };
+  // FHIR JSON has no empty arrays, so a search without results has no `entry` at all.
+  if (entries.length > 0) bundle.entry = entries;
   if (total !== undefined) bundle.total = total;
   if (page.next !== undefined) bundle.link!.push({ relation: "next", url: link([["_cursor", page.next]]) });
   if (page.previous !== undefined) bundle.link!.push({ relation: "previous", url: link([["_cursor", page.previous]]) });

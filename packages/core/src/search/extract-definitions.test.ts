@@ -63,8 +63,13 @@ describe("generated SEARCH_PARAMETERS", () => {
   });
 
   it("restores the R4 targets", () => {
-    expect(definition("Observation", "patient")?.target).toEqual(["Patient", "Group"]);
+    expect(definition("Encounter", "subject")?.target?.slice().sort()).toEqual(["Group", "Patient"]);
     expect(definition("MeasureReport", "subject")?.target).not.toContain("Organization");
+  });
+
+  it("narrows shared targets to the type the expression resolves", () => {
+    expect(definition("Observation", "patient")?.target).toEqual(["Patient"]);
+    expect(definition("Observation", "subject")?.target).toContain("Group");
   });
 
   it("every expression compiles for search", () => {

@@ -87,7 +87,12 @@ export function parseInclude(
   resourceTypes: readonly string[],
   context: ParseContext,
 ): IncludeDirective {
-  if (value === "*") return { source: "*", parameter: "*", iterate };
+  if (value === "*") {
+    // Every resource of any type that points at a match would mean one search per reference
+    // parameter of every type, so the bare form is offered for _include only.
+    if (kind === "_revinclude") throw notSupported('_revinclude "*" is not supported; name the source, for example _revinclude=Observation:*.');
+    return { source: "*", parameter: "*", iterate };
+  }
   const parts = value.split(":");
   const [source = "", parameter = "", target] = parts;
   if (parts.length < 2 || parts.length > 3 || source === "" || parameter === "" || target === "") {
