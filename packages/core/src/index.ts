@@ -1,5 +1,6 @@
 export * from "./outcome.ts";
 export * from "./ids.ts";
+export { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 export * from "./datetime.ts";
 export { validateResource, isResourceType, RESOURCE_TYPES } from "./validation/index.ts";
 export { arrayElements, memberText, objectMembers, minifyJson, prettyJson, RawJson, replaceStrings, setIdAndMeta, stringifyWithRaw } from "./json/text.ts";

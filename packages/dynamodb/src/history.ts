@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
-import { FhirError } from "@flint/core";
+import { decodeBase64Url, encodeBase64Url, FhirError } from "@flint/core";
 import type { HistoryPage, HistoryQuery, StoredVersion, VersionMethod } from "@flint/repository";
 import { HISTORY_SHARDS, type FlintService } from "./entities.ts";
 import { withRetries } from "./retry.ts";
@@ -235,12 +235,12 @@ function descending(a: string, b: string): number {
 
 /** Encodes a page position as an opaque, versioned token. */
 function formatCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...cursor })).toString("base64url");
+  return encodeBase64Url(JSON.stringify({ v: 1, ...cursor }));
 }
 
 function parseCursor(token: string): Cursor {
   try {
-    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; after?: unknown };
+    const value = JSON.parse(decodeBase64Url(token)) as { v?: unknown; after?: unknown };
     if (value.v === 1 && (typeof value.after === "number" || typeof value.after === "string")) {
       return { after: value.after };
     }

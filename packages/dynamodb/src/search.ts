@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { compareForSort, extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
+import { compareForSort, decodeBase64Url, encodeBase64Url, extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
 import type { SearchPage, StoredResource } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
 import { HISTORY_SHARDS } from "./entities.ts";
@@ -306,12 +306,12 @@ function formatCursor(cursor: Cursor): string {
       : "after" in cursor
         ? { v: 2, d: "a", t: cursor.after.type, k: cursor.after.id, ...(cursor.inclusive ? { i: 1 } : {}) }
         : { v: 2, d: "b", t: cursor.before.type, k: cursor.before.id, ...(cursor.inclusive ? { i: 1 } : {}) };
-  return Buffer.from(JSON.stringify(text)).toString("base64url");
+  return encodeBase64Url(JSON.stringify(text));
 }
 
 function parseCursor(token: string): Cursor {
   try {
-    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; o?: unknown; d?: unknown; t?: unknown; k?: unknown; i?: unknown };
+    const value = JSON.parse(decodeBase64Url(token)) as { v?: unknown; o?: unknown; d?: unknown; t?: unknown; k?: unknown; i?: unknown };
     if (value.v === 2 && typeof value.o === "number" && Number.isSafeInteger(value.o) && value.o >= 0) return { offset: value.o };
     if (value.v === 2 && typeof value.t === "string" && typeof value.k === "string") {
       const place = { type: value.t, id: value.k };

@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { FhirError } from "@flint/core";
+import { decodeBase64Url, encodeBase64Url, FhirError } from "@flint/core";
 import type { HistoryPage, HistoryQuery, StoredVersion, VersionMethod } from "@flint/repository";
 import type { SqlClient } from "./client.ts";
 import type { Tables } from "./schema.ts";
@@ -94,12 +94,12 @@ export function toStoredVersion(row: VersionRow): StoredVersion {
 /** Encodes a page position as an opaque, versioned token. */
 function formatCursor(cursor: Cursor): string {
   const value = "lastUpdated" in cursor ? { v: 1, u: cursor.lastUpdated, t: cursor.type, k: cursor.id, n: cursor.vid } : { v: 1, n: cursor.vid };
-  return Buffer.from(JSON.stringify(value)).toString("base64url");
+  return encodeBase64Url(JSON.stringify(value));
 }
 
 function parseCursor(token: string): Cursor {
   try {
-    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; u?: unknown; t?: unknown; k?: unknown; n?: unknown };
+    const value = JSON.parse(decodeBase64Url(token)) as { v?: unknown; u?: unknown; t?: unknown; k?: unknown; n?: unknown };
     if (value.v === 1 && typeof value.n === "number" && Number.isSafeInteger(value.n)) {
       if (value.u === undefined) return { vid: value.n };
       if (typeof value.u === "string" && !Number.isNaN(Date.parse(value.u)) && typeof value.t === "string" && typeof value.k === "string") {

@@ -1,4 +1,4 @@
-import { FhirError } from "@flint/core";
+import { decodeBase64Url, encodeBase64Url, FhirError } from "@flint/core";
 
 /** A position in the (type, id) order of unsorted results. */
 export interface Place {
@@ -19,12 +19,12 @@ export function formatSearchCursor(cursor: SearchCursor): string {
   else if ("after" in cursor) value = { v: 2, d: "a", t: cursor.after.type, k: cursor.after.id };
   else value = { v: 2, d: "b", t: cursor.before.type, k: cursor.before.id };
   if (!("offset" in cursor) && cursor.inclusive === true) value.i = 1;
-  return Buffer.from(JSON.stringify(value)).toString("base64url");
+  return encodeBase64Url(JSON.stringify(value));
 }
 
 export function parseSearchCursor(token: string): SearchCursor {
   try {
-    const value = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; o?: unknown; d?: unknown; t?: unknown; k?: unknown; i?: unknown };
+    const value = JSON.parse(decodeBase64Url(token)) as { v?: unknown; o?: unknown; d?: unknown; t?: unknown; k?: unknown; i?: unknown };
     if (value.v === 2 && typeof value.o === "number" && Number.isSafeInteger(value.o) && value.o >= 0) return { offset: value.o };
     if (value.v === 2 && typeof value.t === "string" && typeof value.k === "string") {
       const place = { type: value.t, id: value.k };
