@@ -117,7 +117,12 @@ describe("search behaviour cases", () => {
 
     const strict = await api.fhir("GET", "/Observation?_count=5&zzzunknown=1", { headers: { prefer: "handling=strict" } });
     expect(strict.status).toBe(400);
-    expect((await api.fhir("GET", "/Observation?date=not-a-date")).status).toBe(400);
+    expect(strict.json.resourceType).toBe("OperationOutcome");
+    expect(strict.json.issue[0].diagnostics).toContain("zzzunknown");
+    const invalid = await api.fhir("GET", "/Observation?date=not-a-date");
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.resourceType).toBe("OperationOutcome");
+    expect(invalid.json.issue[0].diagnostics).toContain("not-a-date");
   });
 });
 
@@ -136,6 +141,12 @@ describe("sort behaviour cases", () => {
     expect(await order("gender")).toEqual([female.id, male.id, none.id]);
     expect(await order("-gender")).toEqual([male.id, female.id, none.id]);
     expect((await order("birthdate")).sort()).toEqual([male.id, female.id, none.id].sort());
+
+    // Sorting is not a criterion: the total is the same with and without it.
+    const total = async (query: string) => (await api.fhir("GET", `/Patient?family=${family}&_total=accurate${query}`)).json.total;
+    expect(await total("")).toBe(3);
+    expect(await total("&_sort=gender")).toBe(3);
+    expect(await total("&_sort=-birthdate")).toBe(3);
   });
 
   it("paging sorted ties neither repeats nor skips", async () => {
@@ -193,9 +204,14 @@ describe("include behaviour cases", () => {
 
     const next = first.json.link.find((link: any) => link.relation === "next");
     const second = await api.fhir("GET", next.url.replace("http://flint.test/fhir", ""));
-    expect(mode(second.json, "match")).toHaveLength(1);
+    const secondMatches = mode(second.json, "match");
+    expect(secondMatches).toHaveLength(1);
     expect(mode(second.json, "include").map((resource: any) => resource.resourceType)).toEqual(["Patient"]);
+    expect(mode(second.json, "include")[0].id).toBe(secondMatches[0].participant[0].actor.reference.split("/")[1]);
     expect(second.json.link.find((link: any) => link.relation === "next")).toBeUndefined();
+
+    const counted = await api.fhir("GET", `/Appointment?identifier=urn:example:appt|${batch}&_include=Appointment:patient&_count=2&_total=accurate`);
+    expect(counted.json.total).toBe(3);
   });
 
   it("include on no matches is an empty searchset", async () => {
