@@ -58,16 +58,22 @@ async function startPostgres(config: Config, logger: Logger): Promise<Omit<Backe
   }
 }
 
+/** Starts DynamoDB Local with its data under `dataDir/dynamodb`. */
+export async function startLocalDynamoDb(config: Config, logger: Logger): Promise<DynamoDbLocal> {
+  const dataDir = resolve(config.dataDir, "dynamodb");
+  mkdirSync(dataDir, { recursive: true });
+  const local = await startDynamoDbLocal({ dataDir });
+  logger.info({ event: "dynamodb-local-started", port: local.port, dataDir });
+  return local;
+}
+
 async function startDynamoDb(config: Config, logger: Logger): Promise<Omit<Backend, "app">> {
   let local: DynamoDbLocal | undefined;
   let endpoint = config.dynamoDbEndpoint;
 
   if (config.store === "dynamodb-local" && endpoint === undefined) {
-    const dataDir = resolve(config.dataDir, "dynamodb");
-    mkdirSync(dataDir, { recursive: true });
-    local = await startDynamoDbLocal({ dataDir });
+    local = await startLocalDynamoDb(config, logger);
     endpoint = local.endpoint;
-    logger.info({ event: "dynamodb-local-started", port: local.port, dataDir });
   }
 
   const isLocal = config.store === "dynamodb-local";
