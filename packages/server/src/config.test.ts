@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 
 describe("loadConfig", () => {
   it("applies defaults", () => {
-    expect(loadConfig({})).toEqual({ port: 8080, host: "127.0.0.1", store: "dynamodb-local", dataDir: ".flint", table: "flint", pgSchema: "flint" });
+    expect(loadConfig({})).toEqual({ port: 8080, host: "127.0.0.1", store: "dynamodb-local", dataDir: ".flint", table: "flint", pgSchema: "flint", runtime: "node" });
   });
 
   it("reads the PostgreSQL settings", () => {
@@ -37,6 +37,7 @@ describe("loadConfig", () => {
       AWS_REGION: "eu-west-1",
       FLINT_BASE_URL: "https://fhir.example.org/fhir",
       FLINT_MAX_BODY_BYTES: "1048576",
+      FLINT_RUNTIME: "deno",
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -46,6 +47,7 @@ describe("loadConfig", () => {
       region: "eu-west-1",
       baseUrl: "https://fhir.example.org/fhir",
       maxBodyBytes: 1_048_576,
+      runtime: "deno",
     });
   });
 
@@ -57,6 +59,7 @@ describe("loadConfig", () => {
     [{ DYNAMODB_ENDPOINT: "localhost:8000" }, "DYNAMODB_ENDPOINT"],
     [{ FLINT_BASE_URL: "https://x.org/fhir/" }, "FLINT_BASE_URL"],
     [{ FLINT_MAX_BODY_BYTES: "0" }, "FLINT_MAX_BODY_BYTES"],
+    [{ FLINT_RUNTIME: "workerd" }, "FLINT_RUNTIME"],
   ])("names the bad setting in %j", (environment, name) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(name);

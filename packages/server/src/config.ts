@@ -29,9 +29,13 @@ const EnvironmentSchema = v.object({
   DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "must be a URL such as postgres://user:password@host:5432/flint"))),
   FLINT_PG_SCHEMA: v.optional(v.pipe(v.string(), v.regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL name such as flint"))),
   FLINT_PG_POOL: v.optional(positiveInteger),
+  FLINT_RUNTIME: v.optional(v.picklist(["node", "deno", "bun"], 'must be "node", "deno" or "bun"'), "node"),
 });
 
 export type Store = "dynamodb-local" | "dynamodb" | "pglite" | "postgres";
+
+/** JavaScript runtime that serves HTTP. `deno` and `bun` run as a child of the Node process. */
+export type Runtime = "node" | "deno" | "bun";
 
 /** Validated configuration of a Flint server process. */
 export interface Config {
@@ -50,6 +54,7 @@ export interface Config {
   pgSchema: string;
   /** Maximum number of connections the process opens to PostgreSQL. */
   pgPool?: number;
+  runtime: Runtime;
 }
 
 /** Table used by `dynamodb-local` when `FLINT_TABLE` is not set. */
@@ -94,6 +99,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     dataDir: env.FLINT_DATA_DIR,
     table: env.FLINT_TABLE ?? LOCAL_TABLE,
     pgSchema: env.FLINT_PG_SCHEMA ?? "flint",
+    runtime: env.FLINT_RUNTIME,
   };
   if (env.DATABASE_URL !== undefined) config.databaseUrl = env.DATABASE_URL;
   if (env.FLINT_PG_POOL !== undefined) config.pgPool = env.FLINT_PG_POOL;

@@ -1,10 +1,15 @@
 import { serve as serveNode } from "@hono/node-server";
 import { loadConfig } from "./config.ts";
+import { launch } from "./launch.ts";
 import { reportStartFailure, serve, type RuntimeHost } from "./serve.ts";
 
-/** Node entry point behind `npm start`: validates the environment, starts the store, serves HTTP. */
+/**
+ * Entry point behind `npm start`: validates the environment, then serves HTTP on Node, or with
+ * `FLINT_RUNTIME=deno` or `bun` starts that runtime as a child process (see `launch.ts`).
+ */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  if (config.runtime !== "node") return launch(config, config.runtime);
   return serve(config, nodeHost);
 }
 
