@@ -1,9 +1,7 @@
-import { handle } from "hono/aws-lambda";
-import { Resource } from "sst";
 import { createApp } from "@flint/api";
 import { createDocumentClient, DynamoDbRepository } from "@flint/dynamodb";
-import { createPostgresRepository, openPostgres } from "@flint/postgres";
 import type { FhirRepository } from "@flint/repository";
+import { createLambdaHandler } from "./adapter.ts";
 
 /** Connection details of a database that the SST stack links to the function. */
 interface LinkedDatabase {
@@ -19,10 +17,13 @@ interface LinkedDatabase {
  * `FLINT_STORE=postgres`, the linked database named by `FLINT_DATABASE_LINK` (or `DATABASE_URL`).
  * The link arrives encrypted with the function, so the password is never a plain environment
  * variable. One connection per instance is enough, because a Lambda instance serves one request
- * at a time and RDS Proxy pools connections across instances.
+ * at a time and RDS Proxy pools connections across instances. `DYNAMODB_ENDPOINT` points the
+ * DynamoDB client at another endpoint, such as DynamoDB Local in tests.
  */
 async function openRepository(environment: NodeJS.ProcessEnv): Promise<FhirRepository> {
   if (environment.FLINT_STORE === "postgres") {
+    // Loaded only here, so a function on DynamoDB does not evaluate the PostgreSQL client or SST's link reader at start.
+    const [{ Resource }, { createPostgresRepository, openPostgres }] = await Promise.all([import("sst"), import("@flint/postgres")]);
     let url = environment.DATABASE_URL;
     const link = environment.FLINT_DATABASE_LINK;
     if (url === undefined && link !== undefined) {
@@ -40,11 +41,24 @@ async function openRepository(environment: NodeJS.ProcessEnv): Promise<FhirRepos
   if (tableName === undefined || tableName === "") {
     throw new Error("FLINT_TABLE is not set; the function needs the name of its DynamoDB table.");
   }
-  return new DynamoDbRepository({ client: createDocumentClient(), tableName });
+  const endpoint = environment.DYNAMODB_ENDPOINT;
+  const client = createDocumentClient(endpoint === undefined || endpoint === "" ? {} : { endpoint });
+  return new DynamoDbRepository({ client, tableName });
 }
 
-/** Lambda entry: adapts API Gateway and Function URL events to the Flint app. */
+/**
+ * Lambda entry: adapts API Gateway (REST and HTTP API), Function URL and ALB events to the Flint
+ * app. `FLINT_BASE_PATH` is the path the app serves (`/fhir` by default; behind an HTTP API
+ * stage other than `$default`, the stage comes first, as in `/prod/fhir`). `FLINT_BASE_URL`
+ * replaces the base of the URLs in responses, which are otherwise built from the request's host
+ * and path: a REST API stage is not part of the path that API Gateway passes on.
+ */
 const repository = await openRepository(process.env);
-const app = createApp({ repository, basePath: process.env.FLINT_BASE_PATH ?? "/fhir" });
+const baseUrl = process.env.FLINT_BASE_URL;
+const app = createApp({
+  repository,
+  basePath: process.env.FLINT_BASE_PATH ?? "/fhir",
+  ...(baseUrl === undefined || baseUrl === "" ? {} : { baseUrl }),
+});
 
-export const handler = handle(app);
+export const handler = createLambdaHandler(app);
