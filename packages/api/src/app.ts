@@ -4,6 +4,7 @@ import type { ApiSettings, FhirRequest, FhirResponse, Interaction, Route } from 
 import { checkRequestFormat, FHIR_JSON, negotiateResponseFormat } from "./http/negotiation.ts";
 import { parsePrefer } from "./http/prefer.ts";
 import { jsonLogger, type Logger } from "./logging.ts";
+import { noRequestMetrics, readLambdaRequestId, type RequestMetrics, type RequestSummary } from "./observability/request.ts";
 import { buildRoutes } from "./routes.ts";
 
 /** Default request body limit: room for a 6.4 MB Synthea transaction bundle with margin. */
@@ -17,6 +18,8 @@ export interface AppOptions extends Omit<ApiSettings, "maxBodyBytes"> {
   /** Path of the FHIR endpoint, `/fhir` unless set. */
   basePath?: string;
   logger?: Logger;
+  /** Per-request metrics, such as `createLambdaObservability().metrics`; none unless set. */
+  metrics?: RequestMetrics;
 }
 
 type Variables = { interaction?: Interaction; resourceType?: string; requestId: string };
@@ -28,6 +31,7 @@ type Variables = { interaction?: Interaction; resourceType?: string; requestId: 
 export function createApp(options: AppOptions) {
   const basePath = options.basePath ?? "/fhir";
   const logger = options.logger ?? jsonLogger;
+  const metrics = options.metrics ?? noRequestMetrics;
   const settings: ApiSettings = { ...options, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
   const routes = buildRoutes(new Date().toISOString());
   const app = new Hono<{ Variables: Variables }>().basePath(basePath);
@@ -36,16 +40,20 @@ export function createApp(options: AppOptions) {
     const started = performance.now();
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
-    await next();
+    const usage = await metrics.measure(next);
     c.header("X-Request-Id", requestId);
-    logger.info({
+    const summary: RequestSummary = {
       requestId,
+      lambdaRequestId: readLambdaRequestId(c.env),
       method: c.req.method,
       interaction: c.get("interaction"),
       resourceType: c.get("resourceType"),
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-    });
+      ...usage,
+    };
+    logger.info(summary);
+    metrics.record(summary);
   });
 
   for (const route of routes) {

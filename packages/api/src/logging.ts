@@ -10,9 +10,29 @@ export interface Logger {
   error(record: LogRecord): void;
 }
 
-export const jsonLogger: Logger = {
-  info: (record) => console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), ...record })),
-  error: (record) => console.error(JSON.stringify({ level: "error", time: new Date().toISOString(), ...record })),
-};
+/** Where a JSON logger writes its lines, and fields it adds to every record. */
+export interface JsonLoggerOptions {
+  /** Writes one complete JSON line, without its line break. */
+  writeInfo(line: string): void;
+  writeError(line: string): void;
+  /** Fields added to each record at the time it is written, such as the current trace id. */
+  fields?: () => LogRecord;
+  now?: () => Date;
+}
+
+/**
+ * Creates a logger that writes each record as one JSON object that starts with `level` and
+ * `time`. A field of the record replaces a field of the same name from `fields`.
+ */
+export function createJsonLogger(options: JsonLoggerOptions): Logger {
+  const now = options.now ?? (() => new Date());
+  const format = (level: "info" | "error", record: LogRecord) => JSON.stringify({ level, time: now().toISOString(), ...options.fields?.(), ...record });
+  return {
+    info: (record) => options.writeInfo(format("info", record)),
+    error: (record) => options.writeError(format("error", record)),
+  };
+}
+
+export const jsonLogger: Logger = createJsonLogger({ writeInfo: (line) => console.log(line), writeError: (line) => console.error(line) });
 
 export const silentLogger: Logger = { info: () => {}, error: () => {} };
