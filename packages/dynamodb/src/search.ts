@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { compareForSort, decodeBase64Url, encodeBase64Url, extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
+import { compareForSort, decodeBase64Url, encodeBase64Url, extractSearchValues, FhirError, matchesQuery, parametersOf, type QueryClause, type SearchQuery } from "@flint/core";
 import type { SearchPage, StoredResource } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
 import { HISTORY_SHARDS } from "./entities.ts";
@@ -47,7 +47,8 @@ export const DEFAULT_SEARCH_LIMITS: SearchLimits = {
 export async function runSearch(store: Store, query: SearchQuery, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): Promise<SearchPage> {
   const types = [...query.resourceTypes].sort();
   if (types.length === 0 || query.count === 0) return { entries: [] };
-  const context: Context = { store, limits, clauses: query.clauses, started: Date.now(), read: 0, statuses: new TxStatusReader(store) };
+  const needed = parametersOf(query.clauses, query.sort);
+  const context: Context = { store, limits, clauses: query.clauses, started: Date.now(), read: 0, statuses: new TxStatusReader(store), needed };
   const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
   if (query.sort.length > 0) return sortedSearch(context, types, query.sort, query.count, cursor);
   return unsortedSearch(context, types, query.count, cursor);
@@ -61,6 +62,8 @@ interface Context {
   /** Resources read so far in this request or page. */
   read: number;
   statuses: TxStatusReader;
+  /** Parameters extracted from each candidate: those of the clauses and the sort keys. */
+  needed: ReadonlySet<string>;
 }
 
 /** A position in the (type, id) order of unsorted results. */
@@ -270,7 +273,7 @@ async function hydrate(context: Context, resourceType: string, ids: string[]): P
       if (visible === undefined || visible.deleted) return;
       const json = await loadBody(store, resourceType, id, visible);
       const resource = JSON.parse(json) as Resource;
-      const values = extractSearchValues(resource);
+      const values = extractSearchValues(resource, context.needed);
       if (!matchesQuery(resource, clauses, values)) return;
       const stored: StoredResource = { resourceType, id, versionId: visible.vid, lastUpdated: visible.lastUpdated, method: "PUT", deleted: false, resource, json };
       found.set(id, { stored, values });

@@ -102,3 +102,14 @@ export function matchesQuery(resource: Resource, clauses: readonly QueryClause[]
   const extracted = values ?? extractSearchValues(resource);
   return clauses.every((clause) => clause.kind === "parameter" && matchesClause(extracted, clause));
 }
+
+/**
+ * Lists the parameters a store must extract to check a candidate against the clauses and to
+ * sort it: those of the parameter clauses and the sort keys. Chains and `_has` are resolved to
+ * parameter clauses before they reach a store.
+ */
+export function parametersOf(clauses: readonly QueryClause[], sort: ReadonlyArray<{ parameter: string }> = []): Set<string> {
+  const names = new Set<string>(sort.map((key) => key.parameter));
+  for (const clause of clauses) if (clause.kind === "parameter") names.add(clause.parameter);
+  return names;
+}

@@ -23,12 +23,15 @@ export { CURRENCY_SYSTEM } from "./extract/quantity.ts";
  * date `meta.lastUpdated`, read directly.
  *
  * Hint: `special` parameters (`near`, `_content`, `_text`, `_query`) have no values here.
+ * With `only`, just those parameters are extracted, which is how search checks a candidate
+ * against its clauses without evaluating every expression of the type.
  *
  * Throws when fhirpath.js fails on an expression, with the parameter in the message.
  */
-export function extractSearchValues(resource: Resource): Map<string, IndexValue[]> {
+export function extractSearchValues(resource: Resource, only?: ReadonlySet<string>): Map<string, IndexValue[]> {
   const result = new Map<string, IndexValue[]>();
   for (const definition of SEARCH_PARAMETERS[resource.resourceType] ?? []) {
+    if (only !== undefined && !only.has(definition.code)) continue;
     const values = extractParameter(definition, resource);
     if (values.length > 0) result.set(definition.code, values);
   }

@@ -1,7 +1,7 @@
 export type { TokenValue } from "./request.ts";
 export { extractIdentifierTokens, hasIdentifierParameter, tokenMatches, type IndexedToken } from "./tokens.ts";
 export { DEFAULT_SEARCH_COUNT, MAX_SEARCH_COUNT, parseSearch, matchesClause, type ParsedSearch } from "./query/index.ts";
-export { matchesQuery, parseSystemSearch, parseTypeSearch } from "./engine.ts";
+export { matchesQuery, parametersOf, parseSystemSearch, parseTypeSearch } from "./engine.ts";
 export type * from "./model.ts";
 export { OPEN_END, OPEN_START } from "./model.ts";
 export {

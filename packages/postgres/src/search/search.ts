@@ -1,5 +1,5 @@
 import type { Resource } from "fhir/r4";
-import { compareForSort, extractSearchValues, FhirError, matchesQuery, type QueryClause, type SearchQuery } from "@flint/core";
+import { compareForSort, extractSearchValues, FhirError, matchesQuery, parametersOf, type QueryClause, type SearchQuery } from "@flint/core";
 import type { SearchPage, StoredResource } from "@flint/repository";
 import type { SqlClient } from "../client.ts";
 import type { Tables } from "../schema.ts";
@@ -43,6 +43,8 @@ interface Context {
   started: number;
   /** Resources read so far in this request. */
   read: number;
+  /** Parameters extracted from each candidate: those of the clauses and the sort keys. */
+  needed: ReadonlySet<string>;
 }
 
 /** A point in the (type, id) order, and the direction to read from it. */
@@ -85,12 +87,19 @@ export async function runSearch(client: SqlClient, tables: Tables, query: Search
   if (types.length === 0 || query.count === 0) return { entries: [] };
   const cursor = query.cursor === undefined ? undefined : parseSearchCursor(query.cursor);
 
-  const context = buildContext(client, tables, limits, types, query.clauses);
+  const context = buildContext(client, tables, limits, types, query.clauses, query.sort);
   if (query.sort.length > 0) return sortedSearch(context, query.sort, query.count, cursor);
   return unsortedSearch(context, query.count, cursor);
 }
 
-function buildContext(client: SqlClient, tables: Tables, limits: SearchLimits, types: readonly string[], clauses: readonly QueryClause[]): Context {
+function buildContext(
+  client: SqlClient,
+  tables: Tables,
+  limits: SearchLimits,
+  types: readonly string[],
+  clauses: readonly QueryClause[],
+  sort: SearchQuery["sort"],
+): Context {
   const parameters = new Parameters();
   const conditions = [`r.type IN (${types.map((type) => parameters.add(type)).join(", ")})`, "NOT r.deleted"];
   const unserved: QueryClause[] = [];
@@ -101,7 +110,7 @@ function buildContext(client: SqlClient, tables: Tables, limits: SearchLimits, t
     else conditions.push(condition);
   }
   const filter = { sql: conditions.join(" AND "), parameters: parameters.values };
-  return { client, tables, limits, types, clauses, filter, unserved, started: now, read: 0 };
+  return { client, tables, limits, types, clauses, filter, unserved, started: now, read: 0, needed: parametersOf(clauses, sort) };
 }
 
 async function unsortedSearch(context: Context, count: number, cursor: SearchCursor | undefined): Promise<SearchPage> {
@@ -192,7 +201,7 @@ async function readCandidates(context: Context, position: Position, limit: numbe
 /** Checks a candidate against every clause; returns it with its search values when it matches. */
 function check(context: Context, row: ResourceRow): Hit | undefined {
   const resource = JSON.parse(row.content) as Resource;
-  const values = extractSearchValues(resource);
+  const values = extractSearchValues(resource, context.needed);
   if (!matchesQuery(resource, context.clauses, values)) return undefined;
   const stored: StoredResource = {
     resourceType: row.type,
