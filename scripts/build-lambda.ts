@@ -1,6 +1,6 @@
 /**
  * Bundles the Lambda entry `functions/api.ts` into one ESM file, `dist/functions/api.mjs`, that
- * exports `handler` and needs no `node_modules` beside it: the AWS SDK is bundled too, so the
+ * exports `handler` and needs no `node_modules` beside it. The AWS SDK is bundled too, so the
  * function runs the SDK version it was tested with rather than the one the Lambda runtime ships.
  *
  * `npm run build:lambda` runs it; `-- --analyze` also prints the largest inputs. The esbuild
@@ -15,7 +15,7 @@ import { analyzeMetafile, build, type Plugin } from "esbuild";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Where `npm run build:lambda` writes the bundle. */
+/** Output path of `npm run build:lambda`. */
 export const LAMBDA_BUNDLE = join(ROOT, "dist", "functions", "api.mjs");
 
 export interface LambdaBuild {
@@ -53,16 +53,40 @@ const withoutPglite: Plugin = {
 };
 
 /**
- * Resolves `import fhirpath from "fhirpath"` to the package's CommonJS sources instead of its
- * ESM file. The ESM file is a prebuilt bundle with its own copy of `@lhncbc/ucum-lhc` and the
- * UCUM tables, which `@flint/core` also imports, so the bundle would carry both copies (about
- * 58 KiB gzipped each). The sources are the same release and require the shared package.
+ * Loads fhirpath.js and its R4 model on first use instead of at start-up. `@flint/core` uses
+ * them only to extract and match search values. Their module code and the 540 KB model take
+ * about 40 ms of CPU to evaluate (docs/benchmarks.md), which a read or a history request never
+ * needs. Each import from outside the fhirpath package gets a proxy that requires the real
+ * module on the first property access and forwards everything to it.
+ *
+ * The real module comes from the package's CommonJS sources, not from its ESM file. That file
+ * is a prebuilt bundle with its own copy of `@lhncbc/ucum-lhc` and the UCUM tables, which
+ * `@flint/core` also imports, so the Lambda bundle would carry both copies (about 58 KiB
+ * gzipped each).
  */
-const fhirpathFromSources: Plugin = {
-  name: "flint-fhirpath-sources",
+const lazyFhirpath: Plugin = {
+  name: "flint-lazy-fhirpath",
   setup(esbuild) {
     const require = createRequire(join(ROOT, "package.json"));
-    esbuild.onResolve({ filter: /^fhirpath$/ }, () => ({ path: require.resolve("fhirpath") }));
+    esbuild.onResolve({ filter: /^fhirpath(\/fhir-context\/r4)?$/ }, (args) => {
+      if (args.importer.includes(`${join("node_modules", "fhirpath")}`)) return { path: require.resolve(args.path) };
+      return { path: args.path, namespace: "flint-lazy" };
+    });
+    esbuild.onLoad({ filter: /.*/, namespace: "flint-lazy" }, (args) => ({
+      contents: `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(require.resolve(args.path))}));
+export default new Proxy({}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+    return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+  },
+});`,
+      resolveDir: ROOT,
+      loader: "js",
+    }));
   },
 };
 
@@ -78,7 +102,7 @@ export async function buildLambda(outfile: string = LAMBDA_BUNDLE): Promise<Lamb
     minify: true,
     legalComments: "none",
     banner: { js: REQUIRE_BANNER },
-    plugins: [withoutPglite, fhirpathFromSources],
+    plugins: [withoutPglite, lazyFhirpath],
     metafile: true,
     logLevel: "warning",
   });
