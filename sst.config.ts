@@ -1,9 +1,12 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
 /**
- * SST app: one Lambda function and its store per stage. `sst deploy --stage NAME` deploys a
- * stage; production stages keep their data when the app is removed. `FLINT_DEPLOY_STORE`
- * picks the store at deploy time: `dynamodb` (default), `rds` or `aurora` (see stacks/flint.ts).
+ * SST app: one Lambda function, its store, alarms and a dashboard per stage. `sst deploy --stage
+ * NAME` deploys a stage, and `sst dev` runs the function on your machine against a deployed
+ * stage. The `production` stage keeps its resources when the app is removed. Deploy-time
+ * variables (see stacks/stage.ts): `FLINT_DEPLOY_STORE` picks the store (`dynamodb`, `rds` or
+ * `aurora`), `FLINT_ALARM_EMAIL` subscribes an address to the alarms, and `FLINT_DOMAIN` serves
+ * the API on a custom domain.
  */
 export default $config({
   app(input) {
@@ -16,7 +19,7 @@ export default $config({
     };
   },
   async run() {
-    const { createFlint, deployStore } = await import("./stacks/flint");
-    return createFlint({ store: deployStore(process.env.FLINT_DEPLOY_STORE), production: $app.stage === "production" });
+    const { createFlint, stageSettings } = await import("./stacks/flint");
+    return createFlint(stageSettings($app, process.env));
   },
 });

@@ -1,66 +1,82 @@
-/**
- * Stores a stage can deploy, chosen with `FLINT_DEPLOY_STORE` at deploy time:
- * - `dynamodb` (default): one table, no VPC, nothing to run when idle;
- * - `rds`: PostgreSQL on RDS (`t4g.micro` unless changed) behind RDS Proxy, in a VPC;
- * - `aurora`: Aurora Serverless v2 PostgreSQL behind RDS Proxy, in a VPC, pausing when idle
- *   on stages other than production.
- */
-export type DeployStore = "dynamodb" | "rds" | "aurora";
+import { functionArgs, observabilityEnvironment, XRAY_PERMISSION } from "./api";
+import { createDashboard } from "./dashboard";
+import { createAlarms } from "./monitoring";
+import type { StageSettings } from "./stage";
+import { TABLE_ACTIONS } from "./schema";
+import { createTable } from "./table";
 
-export function deployStore(value: string | undefined): DeployStore {
-  if (value === undefined || value === "" || value === "dynamodb") return "dynamodb";
-  if (value === "rds" || value === "aurora") return value;
-  throw new Error(`FLINT_DEPLOY_STORE must be dynamodb, rds or aurora, not "${value}".`);
-}
+export { deployStore, stageSettings, type DeployStore, type StageSettings } from "./stage";
 
 /**
- * Flint's AWS resources for one stage: the API function behind a Function URL, and its store.
- * The DynamoDB store is the single table with the two history GSIs that
- * `packages/dynamodb/src/table.ts` declares. A PostgreSQL store lives in private subnets with
- * its credentials in Secrets Manager, which SST creates; the function reaches it through RDS
- * Proxy, which pools connections across Lambda instances.
+ * Flint's AWS resources for one stage: the API function behind a Function URL, its store, the
+ * alarms and a dashboard. With `FLINT_DOMAIN` set, a CloudFront router serves the function on
+ * that domain. The DynamoDB store is the single table with the two history GSIs that
+ * `packages/dynamodb/src/table.ts` declares. A PostgreSQL store lives in private subnets, with
+ * credentials that SST creates in Secrets Manager. The function reaches it through RDS Proxy,
+ * which pools connections across Lambda instances.
  */
-export function createFlint(options: { store: DeployStore; production: boolean }) {
-  const functionArgs = {
-    handler: "functions/api.handler",
-    runtime: "nodejs20.x" as const,
-    memory: "1024 MB" as const,
-    timeout: "29 seconds" as const,
-    url: true,
+export function createFlint(settings: StageSettings) {
+  const router = createRouter(settings);
+  const url = router === undefined ? true : { router: { instance: router, readTimeout: "60 seconds" as const } };
+  const environment = {
+    ...observabilityEnvironment(settings),
+    ...(settings.domain === undefined ? {} : { FLINT_BASE_URL: `https://${settings.domain}/fhir` }),
   };
 
-  if (options.store === "dynamodb") {
-    const historyAttributes = ["resourceType", "id", "vid", "lastUpdated", "method", "deleted", "supersededAt", "shard", "tx", "__edb_e__", "__edb_v__"];
-    const table = new sst.aws.Dynamo("Table", {
-      fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string", gsi2pk: "string", gsi2sk: "string" },
-      primaryIndex: { hashKey: "pk", rangeKey: "sk" },
-      globalIndexes: {
-        gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk", projection: historyAttributes },
-        gsi2: { hashKey: "gsi2pk", rangeKey: "gsi2sk", projection: historyAttributes },
-      },
+  if (settings.store === "dynamodb") {
+    const table = createTable(settings);
+    // Granted by hand rather than with `link: [table]`: a link grants dynamodb:* on the table and
+    // everything under its ARN, including DeleteTable and UpdateTable.
+    const api = new sst.aws.Function("Api", {
+      ...functionArgs(settings),
+      url,
+      environment: { ...environment, FLINT_STORE: "dynamodb", FLINT_TABLE: table.name },
+      permissions: [{ actions: TABLE_ACTIONS, resources: [table.arn, $interpolate`${table.arn}/index/*`] }, XRAY_PERMISSION],
     });
-    const api = new sst.aws.Function("Api", { ...functionArgs, link: [table], environment: { FLINT_STORE: "dynamodb", FLINT_TABLE: table.name } });
-    return { url: api.url, store: options.store, table: table.name };
+    const monitoring = createMonitoring(settings, { functionName: api.nodes.function.name, tableName: table.name });
+    return { url: router?.url ?? api.url, store: settings.store, table: table.name, ...monitoring };
   }
 
   // Lambda in private subnets reaches AWS APIs through NAT; an EC2 NAT instance costs less than a
   // managed NAT gateway for one API.
   const vpc = new sst.aws.Vpc("Vpc", { nat: "ec2" });
   const database =
-    options.store === "aurora"
+    settings.store === "aurora"
       ? new sst.aws.Aurora("Database", {
           engine: "postgres",
           vpc,
           proxy: true,
-          scaling: options.production ? { min: "0.5 ACU", max: "16 ACU" } : { min: "0 ACU", max: "4 ACU", pauseAfter: "20 minutes" },
+          scaling: settings.production ? { min: "0.5 ACU", max: "16 ACU" } : { min: "0 ACU", max: "4 ACU", pauseAfter: "20 minutes" },
         })
       : new sst.aws.Postgres("Database", { vpc, proxy: true });
   const api = new sst.aws.Function("Api", {
-    ...functionArgs,
+    ...functionArgs(settings),
+    url,
     vpc,
     // The link passes host, port, database and credentials to the function encrypted; see functions/api.ts.
     link: [database],
-    environment: { FLINT_STORE: "postgres", FLINT_DATABASE_LINK: "Database", FLINT_PG_POOL: "1" },
+    environment: { ...environment, FLINT_STORE: "postgres", FLINT_DATABASE_LINK: "Database", FLINT_PG_POOL: "1" },
+    permissions: [XRAY_PERMISSION],
   });
-  return { url: api.url, store: options.store, database: database.database };
+  const monitoring = createMonitoring(settings, { functionName: api.nodes.function.name });
+  return { url: router?.url ?? api.url, store: settings.store, database: database.database, ...monitoring };
+}
+
+/**
+ * Creates the CloudFront router for `FLINT_DOMAIN`. SST issues the certificate and adds the DNS
+ * records in the Route 53 hosted zone of the domain, which must exist in the account.
+ */
+function createRouter(settings: StageSettings) {
+  if (settings.domain === undefined) return undefined;
+  return new sst.aws.Router("Router", { domain: settings.domain });
+}
+
+function createMonitoring(settings: StageSettings, resources: Parameters<typeof createAlarms>[1]) {
+  const { topic, alarms } = createAlarms(settings, resources);
+  const dashboard = createDashboard(
+    settings,
+    resources,
+    alarms.map((alarm) => alarm.arn),
+  );
+  return { alarmTopic: topic.arn, dashboard: dashboard.dashboardName };
 }
