@@ -3,8 +3,9 @@
  * exports `handler` and needs no `node_modules` beside it. The AWS SDK is bundled too, so the
  * function runs the SDK version it was tested with rather than the one the Lambda runtime ships.
  *
- * `npm run build:lambda` runs it; `-- --analyze` also prints the largest inputs. The esbuild
- * metafile is written beside the bundle for deeper analysis.
+ * `npm run build:lambda` runs it; `-- --analyze` also prints the largest inputs, and
+ * `-- --sourcemap` writes a source map, which `node --cpu-prof` profiles need to name the
+ * packages. The esbuild metafile is written beside the bundle for deeper analysis.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -91,7 +92,7 @@ export default new Proxy({}, {
 };
 
 /** Builds the bundle and returns its size, raw and gzipped at level 9. */
-export async function buildLambda(outfile: string = LAMBDA_BUNDLE): Promise<LambdaBuild> {
+export async function buildLambda(outfile: string = LAMBDA_BUNDLE, options: { sourcemap?: boolean } = {}): Promise<LambdaBuild> {
   const result = await build({
     entryPoints: [join(ROOT, "functions", "api.ts")],
     outfile,
@@ -104,6 +105,7 @@ export async function buildLambda(outfile: string = LAMBDA_BUNDLE): Promise<Lamb
     banner: { js: REQUIRE_BANNER },
     plugins: [withoutPglite, lazyFhirpath],
     metafile: true,
+    sourcemap: options.sourcemap === true,
     logLevel: "warning",
   });
 
@@ -118,7 +120,7 @@ function kibibytes(bytes: number): string {
 }
 
 async function main(): Promise<void> {
-  const built = await buildLambda();
+  const built = await buildLambda(LAMBDA_BUNDLE, { sourcemap: process.argv.includes("--sourcemap") });
   console.log(`${relative(ROOT, built.outfile)}: ${kibibytes(built.bytes)}, ${kibibytes(built.gzipBytes)} gzipped (metafile ${relative(ROOT, built.metafile)})`);
   if (process.argv.includes("--analyze")) {
     const metafile = JSON.parse(readFileSync(built.metafile, "utf8")) as Parameters<typeof analyzeMetafile>[0];
