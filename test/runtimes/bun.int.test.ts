@@ -1,0 +1,3 @@
+import { describeRuntimeServer } from "./http-suite.ts";
+
+describeRuntimeServer("bun");
