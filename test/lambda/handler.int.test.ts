@@ -13,6 +13,7 @@ import { functionUrl, httpApi, loadBalancer, responseHeader, restApi, type Clien
  * AWS service in front of a function.
  */
 let handler: LambdaHandler;
+let bundleUrl: string;
 
 beforeAll(async () => {
   const endpoint = inject("dynamoDbEndpoint");
@@ -26,7 +27,8 @@ beforeAll(async () => {
   vi.stubEnv("AWS_ACCESS_KEY_ID", credentials.accessKeyId);
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey);
   const built = await buildLambda();
-  ({ handler } = (await import(pathToFileURL(built.outfile).href)) as { handler: LambdaHandler });
+  bundleUrl = pathToFileURL(built.outfile).href;
+  ({ handler } = (await import(bundleUrl)) as { handler: LambdaHandler });
 }, 120_000);
 
 afterAll(() => {
@@ -209,6 +211,28 @@ describe.each(SOURCES)("$name", (source) => {
     const outcome = json(result);
     expect(outcome.resourceType).toBe("OperationOutcome");
     expect(outcome.issue[0].severity).toBe("error");
+  });
+});
+
+describe("PostgreSQL store", () => {
+  const postgresUrl = inject("postgresUrl");
+
+  it.skipIf(postgresUrl === "")("creates and reads through the bundle", async () => {
+    vi.stubEnv("FLINT_STORE", "postgres");
+    vi.stubEnv("DATABASE_URL", postgresUrl);
+    vi.stubEnv("FLINT_PG_SCHEMA", `lambda_${process.pid}_${Date.now()}`);
+    vi.stubEnv("FLINT_PG_POOL", "1");
+    const source = functionUrl();
+
+    // A query string gives a second module instance, which opens the store the environment now names.
+    const { handler: postgresHandler } = (await import(`${bundleUrl}?store=postgres`)) as { handler: LambdaHandler };
+    const created = await postgresHandler(source.toEvent(fhirPost("/fhir/Patient", patient("Postgres", "1977-07-07", "postgres-1"))));
+    const read = await postgresHandler(source.toEvent(fhirGet(`/fhir/Patient/${json(created).id}`)));
+
+    expect(created.statusCode).toBe(201);
+    expect(responseHeader(source, created, "Location")).toBe(`${source.baseUrl}/Patient/${json(created).id}/_history/1`);
+    expect(read.statusCode).toBe(200);
+    expect(json(read).name[0].family).toBe("Postgres");
   });
 });
 
