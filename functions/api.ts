@@ -1,5 +1,5 @@
-import { createApp } from "@flint/api";
-import { createDocumentClient, DynamoDbRepository } from "@flint/dynamodb";
+import { createApp, createLambdaObservability, type LambdaObservability } from "@flint/api";
+import { createDocumentClient, DynamoDbRepository, observeDynamoDbClient } from "@flint/dynamodb";
 import type { FhirRepository } from "@flint/repository";
 import { createLambdaHandler } from "./adapter.ts";
 
@@ -20,7 +20,7 @@ interface LinkedDatabase {
  * at a time and RDS Proxy pools connections across instances. `DYNAMODB_ENDPOINT` points the
  * DynamoDB client at another endpoint, such as DynamoDB Local in tests.
  */
-async function openRepository(environment: NodeJS.ProcessEnv): Promise<FhirRepository> {
+async function openRepository(environment: NodeJS.ProcessEnv, observability: LambdaObservability): Promise<FhirRepository> {
   if (environment.FLINT_STORE === "postgres") {
     // Loaded only here, so a function on DynamoDB does not evaluate the PostgreSQL client or SST's link reader at start.
     const [{ Resource }, { createPostgresRepository, openPostgres }] = await Promise.all([import("sst"), import("@flint/postgres")]);
@@ -42,7 +42,7 @@ async function openRepository(environment: NodeJS.ProcessEnv): Promise<FhirRepos
     throw new Error("FLINT_TABLE is not set; the function needs the name of its DynamoDB table.");
   }
   const endpoint = environment.DYNAMODB_ENDPOINT;
-  const client = createDocumentClient(endpoint === undefined || endpoint === "" ? {} : { endpoint });
+  const client = await observeDynamoDbClient(createDocumentClient(endpoint === undefined || endpoint === "" ? {} : { endpoint }), observability.dynamoDb);
   return new DynamoDbRepository({ client, tableName });
 }
 
@@ -52,13 +52,21 @@ async function openRepository(environment: NodeJS.ProcessEnv): Promise<FhirRepos
  * stage other than `$default`, the stage comes first, as in `/prod/fhir`). `FLINT_BASE_URL`
  * replaces the base of the URLs in responses, which are otherwise built from the request's host
  * and path: a REST API stage is not part of the path that API Gateway passes on.
+ *
+ * On Lambda, each request writes one JSON log line with the Lambda request id and the X-Ray
+ * trace id, an EMF metrics line, and an X-Ray subsegment per DynamoDB call; elsewhere metrics
+ * and tracing stay off. `FLINT_METRICS=off` and `FLINT_TRACING=off` switch them off on Lambda.
  */
-const repository = await openRepository(process.env);
+// The logger reads the trace header from the live environment at each record, so it gets process.env itself.
+const observability = createLambdaObservability(process.env);
+const repository = await openRepository(process.env, observability);
 const baseUrl = process.env.FLINT_BASE_URL;
 const app = createApp({
   repository,
   basePath: process.env.FLINT_BASE_PATH ?? "/fhir",
   ...(baseUrl === undefined || baseUrl === "" ? {} : { baseUrl }),
+  logger: observability.logger,
+  metrics: observability.metrics,
 });
 
 export const handler = createLambdaHandler(app);
