@@ -54,7 +54,7 @@ async function openRepository(environment: NodeJS.ProcessEnv, observability: Lam
  * and path: a REST API stage is not part of the path that API Gateway passes on.
  *
  * On Lambda, each request writes one JSON log line with the Lambda request id and the X-Ray
- * trace id, an EMF metrics line, and an X-Ray subsegment per DynamoDB call; elsewhere metrics
+ * trace id, an EMF metrics line, and an X-Ray subsegment per DynamoDB call. Elsewhere metrics
  * and tracing stay off. `FLINT_METRICS=off` and `FLINT_TRACING=off` switch them off on Lambda.
  */
 // The logger reads the trace header from the live environment at each record, so it gets process.env itself.
