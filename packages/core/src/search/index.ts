@@ -17,4 +17,4 @@ export {
 } from "./extract.ts";
 export { SEARCH_PARAMETERS } from "../generated/search-parameters.ts";
 export { compareForSort, sortValue } from "./sort.ts";
-export { approximateDateRange, approximateNumberRange } from "./query/ordered.ts";
+export { approximateDateRange, approximateNumberRange, numberBounds, type NumberBounds } from "./query/ordered.ts";

@@ -1,5 +1,5 @@
 import { QueryCommand, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
-import { approximateDateRange, approximateNumberRange, type QueryClause, type QueryValue } from "@flint/core";
+import { approximateDateRange, numberBounds, type NumberBounds, type QueryClause, type QueryValue } from "@flint/core";
 import { tokenQueryKeys } from "../index-keys.ts";
 import { withRetries } from "../retry.ts";
 import type { Store } from "../store.ts";
@@ -28,9 +28,9 @@ export type Source =
 
 /**
  * Finds the index partitions that serve a clause, or undefined when none does and the clause is
- * only checked on candidates that come from elsewhere. Served: `_id`; tokens without a modifier;
- * references by `Type/id` or URL; strings by prefix (default and `:exact`); exact uris; dates,
- * numbers, and quantities with a unit, under every prefix except `ne`.
+ * only checked on candidates that come from elsewhere. Indexes serve `_id`, tokens without a
+ * modifier, references by `Type/id` or URL, strings by prefix (default and `:exact`) and exact
+ * uris. They also serve dates, numbers, and quantities with a unit, under every prefix except `ne`.
  */
 export function sourceFor(resourceType: string, clause: QueryClause, now: number): Source | undefined {
   if (clause.kind !== "parameter" || clause.values.length === 0) return undefined;
@@ -74,14 +74,14 @@ function serve(type: string, parameter: string, value: QueryValue, now: number):
     case "date":
       return dateSpans(type, parameter, value, now);
     case "number":
-      return orderedSpans(rangeKey("N", type, parameter), numberBounds(value.prefix, value, approximateNumberRange(value.value, value)));
+      return orderedSpans(rangeKey("N", type, parameter), numberBounds(value.prefix, value));
     case "quantity": {
       if (value.canonical !== undefined) {
-        const bounds = numberBounds(value.prefix, value.canonical, approximateNumberRange(value.canonical.value, value.canonical));
+        const bounds = numberBounds(value.prefix, value.canonical);
         return orderedSpans(quantityKey(type, parameter, { canonical: value.canonical.code }), bounds);
       }
       if (value.system === undefined || value.code === undefined) return undefined;
-      const bounds = numberBounds(value.prefix, value, approximateNumberRange(value.value, value));
+      const bounds = numberBounds(value.prefix, value);
       return orderedSpans(quantityKey(type, parameter, { system: value.system, code: value.code }), bounds);
     }
     default:
@@ -95,28 +95,8 @@ function everyShard(parameter: string, key: string): string[] {
   return Array.from({ length: INDEX_SHARDS }, (_, shard) => inShard(key, shard));
 }
 
-/** Inclusive bounds on a stored value; an absent bound is open, and `null` means no index serves the prefix. */
-type Bounds = { low?: number; high?: number } | null;
-
-/** Bounds on a stored number for a prefix, following compareNumber in core. */
-function numberBounds(prefix: string, search: { value: number; low: number; high: number }, approximate: { low: number; high: number }): Bounds {
-  switch (prefix) {
-    case "eq":
-      return { low: search.low, high: search.high };
-    case "gt":
-    case "ge":
-    case "sa":
-      return { low: search.value };
-    case "lt":
-    case "le":
-    case "eb":
-      return { high: search.value };
-    case "ap":
-      return { low: approximate.low, high: approximate.high };
-    default:
-      return null;
-  }
-}
+/** Inclusive bounds on a stored value, or null when no index serves the prefix. */
+type Bounds = NumberBounds | null;
 
 /**
  * Spans of the date families for a prefix, following compareRanges in core. Start items (`D`)

@@ -1,4 +1,4 @@
-import { approximateDateRange, approximateNumberRange, type Prefix, type QueryClause, type QueryValue } from "@flint/core";
+import { approximateDateRange, numberBounds, type NumberBounds, type Prefix, type QueryClause, type QueryValue } from "@flint/core";
 import type { Tables } from "../schema.ts";
 import { indexText, prefixEnd } from "./text.ts";
 
@@ -163,30 +163,8 @@ function quantityCondition(value: QueryValue & { type: "quantity" }, parameters:
   return `x.system = ${parameters.add(indexText(value.system))} AND x.code = ${parameters.add(indexText(value.code))} AND ${boundsCondition("x.value", bounds, parameters)}`;
 }
 
-/** Inclusive bounds on a stored number; an absent bound is open, and `null` means no index serves the prefix. */
-type Bounds = { low?: number; high?: number } | null;
-
-/** Bounds on a stored number for a prefix, a superset of compareNumber in core (search.html#number). */
-function numberBounds(prefix: Prefix, search: { value: number; low: number; high: number }): Bounds {
-  switch (prefix) {
-    case "eq":
-      return { low: search.low, high: search.high };
-    case "gt":
-    case "ge":
-    case "sa":
-      return { low: search.value };
-    case "lt":
-    case "le":
-    case "eb":
-      return { high: search.value };
-    case "ap": {
-      const approximate = approximateNumberRange(search.value, search);
-      return { low: approximate.low, high: approximate.high };
-    }
-    case "ne":
-      return null;
-  }
-}
+/** Inclusive bounds on a stored number, or null when no index serves the prefix. */
+type Bounds = NumberBounds | null;
 
 function boundsCondition(column: string, bounds: Bounds, parameters: Parameters): string | undefined {
   if (bounds === null) return undefined;

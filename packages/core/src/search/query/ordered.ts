@@ -115,3 +115,34 @@ export function approximateDateRange(range: Range, now: number): Range {
   const margin = gap * APPROXIMATION;
   return { low: range.low - margin, high: range.high + margin };
 }
+
+/** Inclusive bounds on a stored number; an absent bound is open. */
+export interface NumberBounds {
+  low?: number;
+  high?: number;
+}
+
+/**
+ * Returns the bounds that contain every stored number compareNumber accepts under a prefix, so
+ * that an index can read them as one range. `ne` has no such range and returns null.
+ */
+export function numberBounds(prefix: Prefix, search: { value: number } & Range): NumberBounds | null {
+  switch (prefix) {
+    case "eq":
+      return { low: search.low, high: search.high };
+    case "gt":
+    case "ge":
+    case "sa":
+      return { low: search.value };
+    case "lt":
+    case "le":
+    case "eb":
+      return { high: search.value };
+    case "ap": {
+      const approximate = approximateNumberRange(search.value, search);
+      return { low: approximate.low, high: approximate.high };
+    }
+    case "ne":
+      return null;
+  }
+}
