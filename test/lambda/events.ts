@@ -35,6 +35,12 @@ const REQUEST_EPOCH = 1_796_465_700_000;
 const CLIENT_IP = "198.51.100.7";
 const USER_AGENT = "flint-test/1.0";
 
+/** Returns an ALB event body: empty, base64-encoded or as written. */
+function albBody(body: string | undefined, encoded: boolean): string {
+  if (body === undefined) return "";
+  return encoded ? base64(body) : body;
+}
+
 function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
@@ -213,7 +219,7 @@ export function loadBalancer(options: { multiValueHeaders: boolean; proto?: "htt
         httpMethod: request.method,
         path: request.path,
         ...(options.multiValueHeaders ? { multiValueQueryStringParameters: query, multiValueHeaders: headers } : { queryStringParameters: lastValues(query), headers: lastValues(headers) }),
-        body: request.body === undefined ? "" : encoded ? base64(request.body) : request.body,
+        body: albBody(request.body, encoded),
         isBase64Encoded: encoded,
       } as unknown as LambdaEvent;
     },

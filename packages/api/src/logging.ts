@@ -10,7 +10,7 @@ export interface Logger {
   error(record: LogRecord): void;
 }
 
-/** Where a JSON logger writes its lines, and fields it adds to every record. */
+/** Destinations of a JSON logger's lines, and the fields it adds to every record. */
 export interface JsonLoggerOptions {
   /** Writes one complete JSON line, without its line break. */
   writeInfo(line: string): void;

@@ -51,7 +51,9 @@ export function manifestEntry(item: { pk: string; sk: string; sort?: unknown }):
  * parameters whose keys are sharded.
  */
 export function tokenQueryKeys(resourceType: string, parameter: string, value: { system?: string; code?: string }): string[] {
-  const marker = value.system === undefined ? "C" : value.code === undefined ? "Y" : "S";
+  let marker = "S";
+  if (value.system === undefined) marker = "C";
+  else if (value.code === undefined) marker = "Y";
   const shards = keySharded(parameter) ? Array.from({ length: INDEX_SHARDS }, (_, shard) => shard) : [undefined];
   return shards.flatMap((shard) => tokenKeys(resourceType, parameter, value.system, value.code, shard).filter((key) => key.includes(`#${marker}#`)));
 }

@@ -193,8 +193,8 @@ async function probe(context: Context, source: Source): Promise<{ ids: string[];
 }
 
 /**
- * How far into the id space the last probed id lies, from 0 to 1. Among partitions of the same
- * type's ids, the one whose first `probeIds` ids reach furthest contains the fewest resources.
+ * Measures how far into the id space the last probed id lies, from 0 to 1. Among partitions of
+ * one type's ids, the one whose first `probeIds` ids reach furthest contains the fewest resources.
  */
 function spreadOf(id: string | undefined): number {
   if (id === undefined) return 1;

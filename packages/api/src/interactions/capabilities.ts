@@ -70,7 +70,7 @@ export function buildCapabilityStatement(routes: readonly Route[], baseUrl: stri
 }
 
 /**
- * How each parameter type is searched, stated in the CapabilityStatement. Criteria without an
+ * Notes on the search method of each parameter type, stated in the CapabilityStatement. Criteria without an
  * index are checked on the candidates that other criteria or the type listing propose, within
  * the request's limits. So a page may hold fewer matches than _count, which R4 allows. A search
  * that finds nothing within the limits is rejected as too-costly.

@@ -3,7 +3,7 @@ import { boundKey, boundSort, encodeOrdered, escapePart, shardOf } from "./encod
 
 /**
  * Index items of the search engine. Each item lives in partition `I#{key}`. Equality items
- * have the resource id as sort key, so a partition lists its resources in id order; range
+ * have the resource id as sort key, so a partition lists its resources in id order. Range
  * items have `{sort}#{id}`, so a key condition on the sort key selects a range of values. The
  * key names the family, type and parameter:
  *

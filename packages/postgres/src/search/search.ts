@@ -78,7 +78,7 @@ interface Hit {
  * Unsorted results are in (type, id) order and cursors are positions in it, so paging forward
  * and back never repeats or skips a resource while the data does not change (search.html#count).
  * A page that reaches the request's limits before `_count` matches is returned short with a
- * `next` cursor; with no match at all the search is rejected as too costly, and the error names
+ * `next` cursor. With no match at all, the search is rejected as too costly, and the error names
  * the criteria that no index serves. `_sort` (search.html#sort) reads every match, up to
  * `sortedResources`, and sorts them in memory.
  */
