@@ -21,7 +21,9 @@ export type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Pro
  * - the request URL takes its scheme from `X-Forwarded-Proto`, which the load balancer sets,
  *   so `Location` and `fullUrl` say `http:` behind an HTTP listener (the adapter always says
  *   `https:`);
- * - the result has the `statusDescription` ("404 Not Found") that ALB requires.
+ * - the result has the `statusDescription` ("404 Not Found") that ALB requires;
+ * - an event without a `Host` header, such as a target group health check, is served as if
+ *   sent to `localhost` (the adapter would build the URL `https://undefined/…`).
  */
 export function createLambdaHandler<E extends Env, S extends Schema, BasePath extends string>(app: Hono<E, S, BasePath>): LambdaHandler {
   const handleProxyEvent = handle(app);
@@ -30,7 +32,7 @@ export function createLambdaHandler<E extends Env, S extends Schema, BasePath ex
   return async (event, context) => {
     if (!isAlbEvent(event)) return handleProxyEvent(event, context);
 
-    const result = await handleAlbEvent(joinAlbHeaders(event), context);
+    const result = await handleAlbEvent(withDefaultHost(joinAlbHeaders(event)), context);
     return { ...result, statusDescription: `${result.statusCode} ${STATUS_CODES[result.statusCode] ?? ""}`.trim() };
   };
 }
@@ -50,6 +52,19 @@ export function joinAlbHeaders(event: AlbEvent): AlbEvent {
     joined[name] = [values.join(name.toLowerCase() === "cookie" ? "; " : ", ")];
   }
   return { ...event, multiValueHeaders: joined };
+}
+
+/** Host of the request URL of an ALB event that names none. */
+const DEFAULT_ALB_HOST = "localhost";
+
+/** Adds a `Host` header to an ALB event that has none, in the header map the event uses. */
+export function withDefaultHost(event: AlbEvent): AlbEvent {
+  if (event.multiValueHeaders !== undefined) {
+    if (event.multiValueHeaders.host?.[0] !== undefined) return event;
+    return { ...event, multiValueHeaders: { ...event.multiValueHeaders, host: [DEFAULT_ALB_HOST] } };
+  }
+  if (event.headers?.host !== undefined) return event;
+  return { ...event, headers: { ...event.headers, host: DEFAULT_ALB_HOST } };
 }
 
 /** Returns the request with an `http:` URL when the load balancer received it over HTTP. */

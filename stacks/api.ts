@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { METRICS_NAMESPACE } from "./schema";
 import type { StageSettings } from "./stage";
 
@@ -22,9 +24,9 @@ import type { StageSettings } from "./stage";
  * been measured. On DynamoDB Local, a 3,177-entry Bundle took 128 s (docs/benchmarks.md), so
  * Bundles that large may need splitting or a server outside Lambda.
  */
-export function functionArgs(settings: StageSettings) {
+export function functionArgs(settings: StageSettings, dev: boolean) {
   return {
-    handler: "functions/api.handler",
+    ...functionCode(settings.store, dev),
     runtime: "nodejs20.x" as const,
     architecture: "arm64" as const,
     memory: "1024 MB" as const,
@@ -32,6 +34,27 @@ export function functionArgs(settings: StageSettings) {
     logging: { retention: settings.logRetention, format: "json" as const },
     transform: { function: { tracingConfig: { mode: "Active" } } },
   };
+}
+
+/** Each store's Lambda entry, and the folder where `npm run build:lambda` writes its bundle. */
+const ENTRIES = {
+  dynamodb: { source: "functions/api.handler", bundle: join("dist", "functions") },
+  postgres: { source: "functions/api-postgres.handler", bundle: join("dist", "functions-postgres") },
+} as const;
+
+/**
+ * The code of the function. `sst deploy` uploads the bundle that `npm run build:lambda` wrote,
+ * the file the Lambda tests import and `docs/benchmarks.md` measures, rather than one SST would
+ * build without Flint's build settings. `npm run deploy -- --stage NAME` builds it first. In
+ * `sst dev` the function runs from the TypeScript sources on your machine.
+ */
+export function functionCode(store: StageSettings["store"], dev: boolean, root: string = process.cwd()): { handler: string; bundle?: string } {
+  const entry = store === "dynamodb" ? ENTRIES.dynamodb : ENTRIES.postgres;
+  if (dev) return { handler: entry.source };
+  if (!existsSync(join(root, entry.bundle, "api.mjs"))) {
+    throw new Error(`${join(entry.bundle, "api.mjs")} does not exist: run npm run build:lambda before sst deploy, or deploy with npm run deploy -- --stage NAME.`);
+  }
+  return { bundle: entry.bundle, handler: "api.handler" };
 }
 
 /** Environment of the function that sets up its logs, metrics and traces (see `packages/api/src/observability`). */

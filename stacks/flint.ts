@@ -28,7 +28,7 @@ export function createFlint(settings: StageSettings) {
     // Granted by hand rather than with `link: [table]`: a link grants dynamodb:* on the table and
     // everything under its ARN, including DeleteTable and UpdateTable.
     const api = new sst.aws.Function("Api", {
-      ...functionArgs(settings),
+      ...functionArgs(settings, $dev),
       url,
       environment: { ...environment, FLINT_STORE: "dynamodb", FLINT_TABLE: table.name },
       permissions: [{ actions: TABLE_ACTIONS, resources: [table.arn, $interpolate`${table.arn}/index/*`] }, XRAY_PERMISSION],
@@ -50,7 +50,7 @@ export function createFlint(settings: StageSettings) {
         })
       : new sst.aws.Postgres("Database", { vpc, proxy: true });
   const api = new sst.aws.Function("Api", {
-    ...functionArgs(settings),
+    ...functionArgs(settings, $dev),
     url,
     vpc,
     // The link passes host, port, database and credentials to the function encrypted; see functions/api.ts.

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyResult } from "hono/aws-lambda";
@@ -8,12 +11,12 @@ import { buildLambda } from "../../scripts/build-lambda.ts";
 import { functionUrl, httpApi, loadBalancer, responseHeader, restApi, type ClientRequest, type EventSource } from "./events.ts";
 
 /**
- * Builds the Lambda bundle, imports `dist/functions/api.mjs` as Lambda would, with its settings
- * pointing at a fresh table on DynamoDB Local, and calls `handler` with the events of each
- * AWS service in front of a function.
+ * Builds the Lambda bundles, imports the DynamoDB one (`functions/api.mjs`) as Lambda would,
+ * with its settings pointing at a fresh table on DynamoDB Local, and calls `handler` with the
+ * events of each AWS service in front of a function.
  */
 let handler: LambdaHandler;
-let bundleUrl: string;
+let postgresBundleUrl: string;
 
 beforeAll(async () => {
   const endpoint = inject("dynamoDbEndpoint");
@@ -26,9 +29,9 @@ beforeAll(async () => {
   vi.stubEnv("AWS_REGION", "us-east-1");
   vi.stubEnv("AWS_ACCESS_KEY_ID", credentials.accessKeyId);
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey);
-  const built = await buildLambda();
-  bundleUrl = pathToFileURL(built.outfile).href;
-  ({ handler } = (await import(bundleUrl)) as { handler: LambdaHandler });
+  const built = await buildLambda({ outdir: mkdtempSync(join(tmpdir(), "flint-lambda-")) });
+  postgresBundleUrl = pathToFileURL(built.postgres.outfile).href;
+  ({ handler } = (await import(pathToFileURL(built.dynamodb.outfile).href)) as { handler: LambdaHandler });
 }, 120_000);
 
 afterAll(() => {
@@ -218,14 +221,12 @@ describe("PostgreSQL store", () => {
   const postgresUrl = inject("postgresUrl");
 
   it.skipIf(postgresUrl === "")("creates and reads through the bundle", async () => {
-    vi.stubEnv("FLINT_STORE", "postgres");
     vi.stubEnv("DATABASE_URL", postgresUrl);
     vi.stubEnv("FLINT_PG_SCHEMA", `lambda_${process.pid}_${Date.now()}`);
     vi.stubEnv("FLINT_PG_POOL", "1");
     const source = functionUrl();
 
-    // A query string gives a second module instance, which opens the store the environment now names.
-    const { handler: postgresHandler } = (await import(`${bundleUrl}?store=postgres`)) as { handler: LambdaHandler };
+    const { handler: postgresHandler } = (await import(postgresBundleUrl)) as { handler: LambdaHandler };
     const created = await postgresHandler(source.toEvent(fhirPost("/fhir/Patient", patient("Postgres", "1977-07-07", "postgres-1"))));
     const read = await postgresHandler(source.toEvent(fhirGet(`/fhir/Patient/${json(created).id}`)));
 
@@ -276,5 +277,6 @@ describe("Application Load Balancer specifics", () => {
 
     expect(result.statusCode).toBe(200);
     expect(result.statusDescription).toBe("200 OK");
+    expect(json(result).implementation.url).toBe("https://localhost/fhir");
   });
 });

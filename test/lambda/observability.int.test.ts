@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -31,8 +34,8 @@ beforeAll(async () => {
     FLINT_TRACING: "off",
   };
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-  const built = await buildLambda();
-  ({ handler } = (await import(`${pathToFileURL(built.outfile).href}?observability=on`)) as { handler: LambdaHandler });
+  const built = await buildLambda({ outdir: mkdtempSync(join(tmpdir(), "flint-lambda-obs-")) });
+  ({ handler } = (await import(`${pathToFileURL(built.dynamodb.outfile).href}?observability=on`)) as { handler: LambdaHandler });
 
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {

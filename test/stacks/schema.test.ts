@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatRequestEmf, readObservabilitySettings } from "@flint/api";
 import { tableDefinition } from "@flint/dynamodb";
 import { HISTORY_PROJECTION } from "../../packages/dynamodb/src/entities.ts";
 import { HISTORY_ATTRIBUTES, METRICS_NAMESPACE, REQUEST_METRICS, TABLE_ACTIONS, TABLE_FIELDS, TABLE_INDEXES, TABLE_OPERATIONS } from "../../stacks/schema.ts";
+import { functionCode } from "../../stacks/api.ts";
 import { deployStore, stageSettings } from "../../stacks/stage.ts";
 
 describe("stack table schema", () => {
@@ -98,5 +102,28 @@ describe("stageSettings", () => {
   it("defaults the store to DynamoDB", () => {
     expect(deployStore(undefined)).toBe("dynamodb");
     expect(deployStore("")).toBe("dynamodb");
+  });
+});
+
+describe("functionCode", () => {
+  const root = mkdtempSync(join(tmpdir(), "flint-stack-"));
+
+  it("runs the sources in sst dev", () => {
+    expect(functionCode("dynamodb", true, root)).toEqual({ handler: "functions/api.handler" });
+    expect(functionCode("aurora", true, root)).toEqual({ handler: "functions/api-postgres.handler" });
+  });
+
+  it("asks for the bundle before a deploy", () => {
+    expect(() => functionCode("dynamodb", false, root)).toThrow(/dist\/functions\/api\.mjs does not exist: run npm run build:lambda/);
+  });
+
+  it("deploys each store's bundle", () => {
+    for (const folder of ["functions", "functions-postgres"]) {
+      mkdirSync(join(root, "dist", folder), { recursive: true });
+      writeFileSync(join(root, "dist", folder, "api.mjs"), "export const handler = () => {};");
+    }
+
+    expect(functionCode("dynamodb", false, root)).toEqual({ bundle: join("dist", "functions"), handler: "api.handler" });
+    expect(functionCode("rds", false, root)).toEqual({ bundle: join("dist", "functions-postgres"), handler: "api.handler" });
   });
 });
