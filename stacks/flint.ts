@@ -53,7 +53,7 @@ export function createFlint(settings: StageSettings) {
     ...functionArgs(settings, $dev),
     url,
     vpc,
-    // The link passes host, port, database and credentials to the function encrypted; see functions/api.ts.
+    // The link passes host, port, database and credentials to the function encrypted; see functions/api-postgres.ts.
     link: [database],
     environment: { ...environment, FLINT_STORE: "postgres", FLINT_DATABASE_LINK: "Database", FLINT_PG_POOL: "1" },
     permissions: [XRAY_PERMISSION],
