@@ -26,7 +26,7 @@ export { CURRENCY_SYSTEM } from "./extract/quantity.ts";
  * With `only`, just those parameters are extracted, which is how search checks a candidate
  * against its clauses without evaluating every expression of the type.
  *
- * Throws when fhirpath.js fails on an expression, with the parameter in the message.
+ * Throws when an expression fails to evaluate, with the parameter in the message.
  */
 export function extractSearchValues(resource: Resource, only?: ReadonlySet<string>): Map<string, IndexValue[]> {
   const result = new Map<string, IndexValue[]>();

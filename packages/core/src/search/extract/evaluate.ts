@@ -1,16 +1,16 @@
 /**
- * Evaluation of the FHIRPath expressions of R4 search parameters with fhirpath.js and its R4
- * model, which types every element it returns (`Quantity`, `dateTime`, `HumanName`, …).
+ * Evaluation of the FHIRPath expressions of R4 search parameters with Flint's own evaluator of
+ * the FHIRPath subset that these expressions use (`fhirpath/parse.ts`), which types every item
+ * from the R4 definitions (`Quantity`, `dateTime`, `HumanName`, …).
  */
-import fhirpath from "fhirpath";
-import type { UserInvocationTable } from "fhirpath";
-import r4Model from "fhirpath/fhir-context/r4";
 import type { Resource } from "fhir/r4";
-import { referenceTargetType } from "./reference.ts";
+import { fhirTypeName, resourceValue, TypedValue } from "./fhirpath/elements.ts";
+import { evaluateNode } from "./fhirpath/interpret.ts";
+import { parseFhirPath, type FhirPathNode } from "./fhirpath/parse.ts";
 
 /**
  * One item of an expression's result: its FHIR type name when known, its JSON value, and the
- * fhirpath.js item itself, the context for expressions relative to it.
+ * item itself, the context for expressions relative to it (the components of a composite).
  */
 export interface FhirValue {
   type: string | undefined;
@@ -18,87 +18,28 @@ export interface FhirValue {
   node: unknown;
 }
 
-type CompiledPart = (context: unknown, variables?: Record<string, unknown>) => unknown[];
-
-interface CompiledExpression {
-  parts: Array<{ evaluate: CompiledPart; usesResource: boolean }>;
-}
-
-/** FHIRPath System types that fhirpath.js reports for some elements (`Resource.id` is `System.String`). */
-const SYSTEM_TYPES: Readonly<Record<string, string>> = {
-  "System.String": "string",
-  "System.Boolean": "boolean",
-  "System.Integer": "integer",
-  "System.Decimal": "decimal",
-  "System.Date": "date",
-  "System.DateTime": "dateTime",
-  "System.Time": "time",
-};
+const parsed = new Map<string, FhirPathNode>();
 
 /**
- * Replaces `resolve()` in `where(resolve() is Patient)`. The reference is not fetched: its target
- * type is read from the reference text (`Patient/1`, `http://host/fhir/Patient/1`) or from
- * `Reference.type`, which is what these R4 expressions test.
- */
-const invocationTable: UserInvocationTable = {
-  refersTo: {
-    fn: (references: unknown[], resourceType: string) => references.map((reference) => referenceTargetType(fhirpath.util.valData(reference)) === resourceType),
-    arity: { 1: ["String"] },
-  },
-};
-
-const compiled = new Map<string, CompiledExpression>();
-
-/**
- * Evaluates a search parameter expression on `context` (the resource, or one repetition of a
- * composite parameter) and returns the typed items. `%resource` is `resource`.
- * Each expression is compiled once, on first use.
+ * Evaluates a search parameter expression (R4 search.html#table) on `context`, which is the
+ * resource or the `node` of one repetition of a composite parameter, and returns the typed
+ * items. `%resource` is `resource`. Each expression is parsed once, on first use.
+ *
+ * `X as T` and `X.as(T)` keep the items of type T, as `ofType(T)` does: FHIRPath would fail for
+ * an X with several items (`Observation.component.value as Quantity`), but search means "the
+ * items of type T". A union keeps repeated values, and `convertItems` removes them after
+ * conversion. Throws for syntax or functions outside the supported subset.
  */
 export function evaluateExpression(expression: string, context: unknown, resource: Resource): FhirValue[] {
-  let expressionParts = compiled.get(expression);
-  if (expressionParts === undefined) {
-    expressionParts = compileExpression(expression);
-    compiled.set(expression, expressionParts);
+  let node = parsed.get(expression);
+  if (node === undefined) {
+    node = parseFhirPath(expression);
+    parsed.set(expression, node);
   }
 
-  const items: FhirValue[] = [];
-  for (const { evaluate, usesResource } of expressionParts.parts) {
-    const result = usesResource ? evaluate(context, { resource }) : evaluate(context);
-    for (const item of result) items.push(toFhirValue(item));
-  }
-  return items;
-}
-
-/**
- * Compiles each part of a union separately, so that one part's values do not have to be compared
- * with another's: fhirpath.js removes duplicates from a union by comparing values, which throws
- * for a Quantity with a comparator (`<5 mg`).
- */
-function compileExpression(expression: string): CompiledExpression {
-  const parts = splitUnion(expression).map((part) => {
-    const rewritten = rewriteForSearch(part);
-    return {
-      evaluate: fhirpath.compile(rewritten, r4Model, { resolveInternalTypes: false, userInvocationTable: invocationTable }) as CompiledPart,
-      usesResource: rewritten.includes("%resource"),
-    };
-  });
-  return { parts };
-}
-
-/**
- * Rewrites the forms that R4 search expressions use loosely. `X as T` and `X.as(T)` must fail
- * in FHIRPath when X has several items (`Observation.component.value as Quantity`); search means
- * "the items of type T", which is `ofType(T)`. `resolve() is T` is replaced by `refersTo('T')`.
- */
-export function rewriteForSearch(part: string): string {
-  const rewritten = part
-    .replace(/\(([^()]+?) as ([A-Za-z]+)\)/g, "($1.ofType($2))")
-    .replace(/\.as\(([A-Za-z]+)\)/g, ".ofType($1)")
-    .replace(/resolve\(\) is ([A-Za-z]+)/g, "refersTo('$1')");
-  if (/\bas\b|resolve\(\)/.test(rewritten.replace(/'[^']*'/g, ""))) {
-    throw new Error(`The search expression "${part}" uses "as" or resolve() in a form that the extraction does not rewrite.`);
-  }
-  return rewritten;
+  const focus = context instanceof TypedValue ? context : resourceValue(context);
+  const items = evaluateNode(node, [focus], { resource: resourceValue(resource) });
+  return items.map((item) => ({ type: fhirTypeName(item.type), value: item.value, node: item }));
 }
 
 /** Splits a FHIRPath expression at the `|` operators outside brackets and string literals. */
@@ -120,31 +61,4 @@ export function splitUnion(expression: string): string[] {
   }
   parts.push(expression.slice(start).trim());
   return parts.filter((part) => part !== "");
-}
-
-/**
- * Reads the type and JSON value of one result item. fhirpath.js returns a ResourceNode for each
- * element of the resource, whose data is the JSON value except for integers and decimals, which
- * it wraps in FP_Decimal. Computed results such as the boolean of
- * `Patient.deceased.exists() and Patient.deceased != false` are plain values.
- */
-function toFhirValue(item: unknown): FhirValue {
-  if (typeof item === "object" && item !== null && "fhirNodeDataType" in item && "data" in item) {
-    const type = (item as { fhirNodeDataType: unknown }).fhirNodeDataType;
-    const name = typeof type === "string" ? (SYSTEM_TYPES[type] ?? type.replace(/^FHIR\./, "")) : undefined;
-    const data = (item as { data: unknown }).data;
-    const value = data instanceof fhirpath.FP_Decimal ? data.toNumber() : data;
-    return { type: name, value, node: item };
-  }
-  const value: unknown = fhirpath.resolveInternalTypes(item);
-  switch (typeof value) {
-    case "boolean":
-      return { type: "boolean", value, node: item };
-    case "number":
-      return { type: Number.isInteger(value) ? "integer" : "decimal", value, node: item };
-    case "string":
-      return { type: "string", value, node: item };
-    default:
-      return { type: undefined, value, node: item };
-  }
 }
