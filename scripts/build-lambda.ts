@@ -13,7 +13,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createRequire } from "node:module";
 import { gzipSync } from "node:zlib";
 import { analyzeMetafile, build, type Plugin } from "esbuild";
 
@@ -98,44 +97,6 @@ const withoutSemver = replaceModule(
 );
 
 /**
- * Loads fhirpath.js and its R4 model on first use instead of at start-up. `@flint/core` uses
- * them only to extract and match search values. Their module code and the 540 KB model take
- * about 40 ms of CPU to evaluate (docs/benchmarks.md), which a read or a history request never
- * needs. Each import from outside the fhirpath package gets a proxy that requires the real
- * module on the first property access and forwards everything to it.
- *
- * The real module comes from the package's CommonJS sources, not from its ESM file. That file
- * is a prebuilt bundle with its own copy of `@lhncbc/ucum-lhc` and the UCUM tables, which
- * `@flint/core` also imports, so the Lambda bundle would carry both copies (about 58 KiB
- * gzipped each).
- */
-const lazyFhirpath: Plugin = {
-  name: "flint-lazy-fhirpath",
-  setup(esbuild) {
-    const require = createRequire(join(ROOT, "package.json"));
-    esbuild.onResolve({ filter: /^fhirpath(\/fhir-context\/r4)?$/ }, (args) => {
-      if (args.importer.includes(`${join("node_modules", "fhirpath")}`)) return { path: require.resolve(args.path) };
-      return { path: args.path, namespace: "flint-lazy" };
-    });
-    esbuild.onLoad({ filter: /.*/, namespace: "flint-lazy" }, (args) => ({
-      contents: `let loaded;
-const load = () => (loaded ??= require(${JSON.stringify(require.resolve(args.path))}));
-export default new Proxy({}, {
-  get: (_, key) => load()[key],
-  has: (_, key) => key in load(),
-  ownKeys: () => Reflect.ownKeys(load()),
-  getOwnPropertyDescriptor: (_, key) => {
-    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
-    return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
-  },
-});`,
-      resolveDir: ROOT,
-      loader: "js",
-    }));
-  },
-};
-
-/**
  * Builds one entry and returns its size, raw and gzipped at level 9. Packages are read from their
  * ES module files where they have them (`module` before `main`), which lets esbuild leave out the
  * parts of the AWS SDK that Flint does not call: about 38 KiB gzipped less than its CommonJS files.
@@ -154,7 +115,7 @@ async function buildEntry(entry: string, outdir: string, bundle: string, options
     minify: true,
     legalComments: "none",
     banner: { js: REQUIRE_BANNER },
-    plugins: [withoutPglite, lambdaCredentials, withoutSemver, lazyFhirpath],
+    plugins: [withoutPglite, lambdaCredentials, withoutSemver],
     metafile: true,
     sourcemap: options.sourcemap === true,
     logLevel: "warning",
