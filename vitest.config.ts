@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 /** Suites that run on every backend: they reach the store only through the HTTP app. */
-const SHARED_SUITES = ["test/http/**/*.test.ts", "test/bundle/**/*.test.ts", "test/search/**/*.test.ts", "test/handed/**/*.test.ts", "test/conformance/**/*.test.ts", "test/fixtures/**/*.test.ts"];
+const SHARED_SUITES = ["test/http/**/*.test.ts", "test/bundle/**/*.test.ts", "test/search/**/*.test.ts", "test/handed/**/*.test.ts", "test/conformance/**/*.test.ts", "test/fixtures/**/*.test.ts", "test/bad-input/**/*.test.ts", "test/concurrency/**/*.test.ts"];
 
 /** PostgreSQL binaries the server setup can use; without them the postgres project is left out. */
 const HAS_POSTGRES = ["/usr/local/bin/initdb", "/usr/bin/initdb", ...["15", "16", "17"].map((major) => `/usr/lib/postgresql/${major}/bin/initdb`)].some(existsSync);
