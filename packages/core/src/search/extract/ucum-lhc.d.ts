@@ -1,4 +1,4 @@
-/** The part of @lhncbc/ucum-lhc 7 that the search code uses; the package ships no type declarations. */
+/** The part of @lhncbc/ucum-lhc 7 that the UCUM comparison test uses; the package ships no type declarations. */
 declare module "@lhncbc/ucum-lhc" {
   interface BaseUnitsResult {
     status: "succeeded" | "invalid" | "failed" | "error";
