@@ -1,5 +1,6 @@
 import type { Resource } from "fhir/r4";
 import { createApp, silentLogger } from "@flint/api";
+import type { FhirRepository } from "@flint/repository";
 import { createStoreRepository } from "../setup/stores.ts";
 
 export const BASE = "http://flint.test/fhir";
@@ -19,10 +20,14 @@ export interface RequestOptions {
   raw?: BodyInit;
 }
 
-/** Starts the app on an empty repository of the run's store (DynamoDB Local unless the project sets another) and returns a request helper. */
-export async function createTestApp(options: { maxBodyBytes?: number } = {}) {
-  const repository = await createStoreRepository();
-  const app = createApp({ repository, logger: silentLogger, baseUrl: BASE, ...options });
+/**
+ * Starts the app on an empty repository of the run's store (DynamoDB Local unless the project
+ * sets another), or on `repository` when given, and returns a request helper.
+ */
+export async function createTestApp(options: { maxBodyBytes?: number; repository?: FhirRepository } = {}) {
+  const { repository: given, ...settings } = options;
+  const repository = given ?? (await createStoreRepository());
+  const app = createApp({ repository, logger: silentLogger, baseUrl: BASE, ...settings });
 
   async function fhir(method: string, path: string, request: RequestOptions = {}): Promise<FhirResult> {
     const headers: Record<string, string> = { ...request.headers };

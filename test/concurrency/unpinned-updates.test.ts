@@ -1,0 +1,74 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { content, etagVersion, expectContiguous, nextRunId, readHistory, runs, startStore } from "./harness.ts";
+
+let api: Awaited<ReturnType<typeof startStore>>;
+beforeAll(async () => {
+  api = await startStore();
+});
+
+/** The body of one writer, apart from its id and the family name that marks it. */
+const writer = fc.record({
+  active: fc.boolean(),
+  given: fc.array(fc.stringMatching(/^[A-Za-z]{1,12}$/), { minLength: 1, maxLength: 3 }),
+  birthDate: fc.option(fc.date({ min: new Date("1900-01-01"), max: new Date("2020-12-31"), noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10)), { nil: undefined }),
+});
+
+const workload = fc.record({
+  exists: fc.boolean(),
+  writers: fc.array(writer, { minLength: 2, maxLength: 12 }),
+});
+
+describe("parallel unpinned updates", () => {
+  it("every update lands exactly once", async () => {
+    await fc.assert(
+      fc.asyncProperty(workload, async ({ exists, writers }) => {
+        const id = nextRunId("free");
+        if (exists) expect((await api.fhir("PUT", `/Patient/${id}`, { body: { resourceType: "Patient", id } })).status).toBe(201);
+        const base = exists ? 1 : 0;
+
+        const bodies = writers.map(({ active, given, birthDate }, index) => ({
+          resourceType: "Patient",
+          id,
+          active,
+          name: [{ family: `W${index}`, given }],
+          ...(birthDate === undefined ? {} : { birthDate }),
+        }));
+        const results = await Promise.all(bodies.map((body) => api.fhir("PUT", `/Patient/${id}`, { body })));
+
+        const statuses = results.map((result) => result.status);
+        const label = `${exists ? "existing" : "new"} resource, statuses ${statuses.join(",")}`;
+        for (const status of statuses) expect([200, 201, 409], label).toContain(status);
+        const written = bodies.flatMap((body, index) => ([200, 201].includes(statuses[index]!) ? [{ body, result: results[index]! }] : []));
+        const versions = written.map((write) => etagVersion(write.result)!);
+        expect([...versions].sort((a, b) => a - b), `${label}: reported versions`).toEqual(written.map((_, index) => base + 1 + index));
+        for (const write of written) {
+          const expectedStatus = etagVersion(write.result) === 1 ? 201 : 200;
+          expect(write.result.status, `${label}: status of version ${etagVersion(write.result)}`).toBe(expectedStatus);
+          expect(content(write.result.json), label).toEqual(write.body);
+        }
+
+        const history = await readHistory(api, "Patient", id);
+        expectContiguous(history, label);
+        expect(history, label).toHaveLength(base + written.length);
+        for (const write of written) {
+          const version = etagVersion(write.result)!;
+          expect(content(history[version - 1]!.resource), `${label}: version ${version}`).toEqual(write.body);
+        }
+        const families = history.slice(base).map((entry) => entry.resource.name[0].family);
+        expect(new Set(families).size, `${label}: each writer at most once`).toBe(families.length);
+
+        const current = await api.fhir("GET", `/Patient/${id}`);
+        if (history.length === 0) {
+          expect(current.status, label).toBe(404);
+          return;
+        }
+        expect(current.status, label).toBe(200);
+        expect(current.json, label).toEqual(history.at(-1)!.resource);
+      }),
+      runs(20),
+    );
+
+    expect(await api.findings()).toEqual([]);
+  }, 90_000);
+});
