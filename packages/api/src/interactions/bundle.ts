@@ -34,7 +34,7 @@ const REASONS: Record<number, string> = {
  */
 export async function transactionOrBatch(request: FhirRequest): Promise<FhirResponse> {
   const text = await readBody(request.request, request.settings.maxBodyBytes);
-  const bundle = parseJson(text);
+  const bundle = parseJson(text, "Bundle");
   const responses = await processBundle(request, bundle, minifyJson(text), 0);
   return { status: 200, body: responseBundle(bundle as { type: string }, responses) };
 }

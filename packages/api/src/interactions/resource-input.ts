@@ -18,7 +18,7 @@ export function checkResourceType(type: string | undefined): string {
  */
 export async function readResource(request: FhirRequest, type: string): Promise<{ resource: Resource; source: string }> {
   const text = await readBody(request.request, request.settings.maxBodyBytes);
-  const json = parseJson(text);
+  const json = parseJson(text, type);
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new FhirError("structure", "The request body must be a JSON object holding one FHIR resource.");
   }

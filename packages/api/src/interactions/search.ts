@@ -41,7 +41,8 @@ async function searchParameters(request: FhirRequest): Promise<URLSearchParams> 
   if (request.request.method === "POST") {
     const contentType = request.request.headers.get("content-type") ?? "";
     if (!contentType.startsWith("application/x-www-form-urlencoded")) {
-      throw new FhirError("unsupported-media-type", "POST _search needs a body of type application/x-www-form-urlencoded.");
+      const sent = contentType === "" ? "no Content-Type" : `Content-Type "${contentType.slice(0, 64)}"`;
+      throw new FhirError("unsupported-media-type", `POST _search needs a body of type application/x-www-form-urlencoded, but the request has ${sent}.`);
     }
     for (const [name, value] of new URLSearchParams(await readBody(request.request, request.settings.maxBodyBytes))) {
       query.append(name, value);

@@ -30,6 +30,12 @@ const URI_PATTERN = /^\S+$/;
 const OID_PATTERN = /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/;
 const UUID_PATTERN = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * R4 datatypes.html#string: strings SHALL NOT contain characters below U+0020 other than tab,
+ * line feed and carriage return. Applied to every primitive sent as a JSON string.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
 const MIN_INTEGER = -2147483648;
 const MAX_INTEGER = 2147483647;
 /**
@@ -91,6 +97,11 @@ export function checkPrimitiveFormat(type: string, value: string | number | bool
   }
   if (value.length > MAX_STRING_LENGTH && isStringType(type)) {
     return `Invalid ${type}: ${value.length} characters is more than the R4 maximum of ${MAX_STRING_LENGTH}`;
+  }
+  const control = CONTROL_CHARACTER.exec(value);
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).padStart(4, "0");
+    return `Invalid ${type}: control character U+${code.toUpperCase()} at index ${control.index} (strings may contain tab, line feed and carriage return but no other character below U+0020)`;
   }
   switch (type) {
     case "date":
