@@ -16,7 +16,8 @@ export interface CommittedPlans {
  * request wins a race the plans depend on (a conditional create's claim, or the version a
  * conditional match was read at), the plans are made again from fresh reads, so the request
  * sees the winner: a conditional create then returns the resource the other request created.
- * A version the client pinned with If-Match is not retried; its mismatch is the answer.
+ * A version the client pinned with If-Match is not retried, so its mismatch fails with 412.
+ * When the last attempt still loses a race, the request fails with 409 Conflict.
  */
 export async function commitPlans(
   repository: FhirRepository,
@@ -37,7 +38,10 @@ export async function commitPlans(
       const plan = writes[error.operation]?.index ?? 0;
       const retryable = error.reason === "claimed" || (error.reason === "version" && !pinnedByClient(plan));
       if (retryable && attempt < MAX_REPLANS) continue;
-      throw new FhirError(operationErrorKind(error), { diagnostics: `${describe(plan)}${error.message}`, ...expressionOf(describe(plan)) }, { cause: error });
+      // A race lost on every attempt is a 409 that the client may send again, even when it lost
+      // on a version. Only a version the client pinned itself makes a 412.
+      const kind = retryable ? "conflict" : operationErrorKind(error);
+      throw new FhirError(kind, { diagnostics: `${describe(plan)}${error.message}`, ...expressionOf(describe(plan)) }, { cause: error });
     }
   }
 }
