@@ -52,6 +52,7 @@ export async function processTransaction(request: FhirRequest, entries: BundleRe
     if (entry.resourceType === undefined) {
       throw new FhirError("not-supported", { diagnostics: "A transaction cannot contain a nested Bundle; send it on its own.", expression: entryPath(entry.index) });
     }
+    if (entry.method === "GET" && entry.id === undefined) checkSearchEntry(request, entry);
   }
 
   const writes = entries.filter((entry) => entry.method !== "GET").sort((a, b) => WRITE_ORDER[a.method]! - WRITE_ORDER[b.method]! || a.index - b.index);
@@ -69,6 +70,23 @@ export async function processTransaction(request: FhirRequest, entries: BundleRe
     if (entry.method === "GET") responses[entry.index] = await readEntry(request, entry);
   }
   return entries.map((entry) => responses[entry.index]!);
+}
+
+/**
+ * Parses the search of a GET entry before anything is written, because a transaction whose
+ * entry fails must fail as a whole (R4 http.html#transaction). The search itself runs after the
+ * writes, as the processing rules order it.
+ * NOTE: a read entry that finds nothing (404 or 410) is only known after the commit, so it is
+ * reported in its response entry while the writes stay committed.
+ */
+function checkSearchEntry(request: FhirRequest, entry: BundleRequestEntry): void {
+  try {
+    parseTypeSearch(entry.resourceType!, new URLSearchParams(entry.criteria ?? ""), request.prefer.handling, request.baseUrl, { chains: true });
+  } catch (error) {
+    if (!(error instanceof FhirError)) throw error;
+    const where = `${entryPath(entry.index)}.request.url`;
+    throw new FhirError(error.kind, error.issues.map((issue) => ({ ...issue, expression: issue.expression ?? where })));
+  }
 }
 
 async function planWrites(request: FhirRequest, writes: BundleRequestEntry[]): Promise<WritePlan[]> {
@@ -173,7 +191,7 @@ function buildPlan(entry: BundleRequestEntry, identity: Identity, references: Re
   }
 
   const where = `${entryPath(entry.index)}.resource`;
-  const source = rewriteReferences(entry.source!, references.fullUrls, references.relative, references.resolved, where);
+  const source = rewriteReferences(entry.source!, references.fullUrls, references.relative, references.resolved, where, entry.resource);
   const resource = JSON.parse(source) as Resource;
   const problems = validateResource(resource);
   if (problems.length > 0) {

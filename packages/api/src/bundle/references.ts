@@ -86,7 +86,8 @@ export function splitRestfulUrl(url: string): { base: string; local: string } | 
  * becomes the entry it names when it resolves against the base of this entry's RESTful
  * `fullUrl` (`relative`); every conditional reference becomes the resource it resolved to; and
  * `href`/`src` attributes in the narrative that name a `fullUrl` follow suit. A `urn:uuid:` or
- * `urn:oid:` reference that names no entry is an error, because it could never be resolved.
+ * `urn:oid:` reference that names no entry is an error, because it could never be resolved. The
+ * error names the element that holds it when `resource` (the parsed entry resource) is given.
  */
 export function rewriteReferences(
   text: string,
@@ -94,6 +95,7 @@ export function rewriteReferences(
   relative: ReadonlyMap<string, string> | undefined,
   conditional: ReadonlyMap<string, string>,
   where: string,
+  resource?: unknown,
 ): string {
   const lookup = (value: string) => fullUrls.get(value) ?? relative?.get(value);
   return replaceTypedStrings(text, (value, place) => {
@@ -103,7 +105,8 @@ export function rewriteReferences(
       if (target !== undefined) return target;
     }
     if (reference && LOCAL_URN.test(value)) {
-      throw new FhirError("invalid", { diagnostics: `Reference "${value.slice(0, 100)}" names no entry of this Bundle.`, expression: where });
+      const expression = resource === undefined ? where : (findReference(resource, value, where) ?? where);
+      throw new FhirError("invalid", { diagnostics: `Reference "${value.slice(0, 100)}" names no entry of this Bundle.`, expression });
     }
     if (place.type === "xhtml" && fullUrls.size + (relative?.size ?? 0) > 0) {
       const replaced = value.replace(NARRATIVE_LINK, (match, attribute: string, _quoted: string, double?: string, single?: string) => {
@@ -115,4 +118,25 @@ export function rewriteReferences(
     }
     return undefined;
   });
+}
+
+/**
+ * Returns the path of the first `reference` element equal to `value` in a parsed resource, such as
+ * `Bundle.entry[1].resource.subject.reference` for `root` `Bundle.entry[1].resource`. Walks with
+ * an explicit stack, so the depth of the resource does not matter.
+ */
+function findReference(resource: unknown, value: string, root: string): string | undefined {
+  const pending: Array<{ node: unknown; path: string }> = [{ node: resource, path: root }];
+  while (pending.length > 0) {
+    const { node, path } = pending.pop()!;
+    if (Array.isArray(node)) {
+      for (let index = node.length - 1; index >= 0; index--) pending.push({ node: node[index], path: `${path}[${index}]` });
+      continue;
+    }
+    if (typeof node !== "object" || node === null) continue;
+    const record = node as Record<string, unknown>;
+    if (record.reference === value) return `${path}.reference`;
+    for (const key of Object.keys(record).reverse()) pending.push({ node: record[key], path: `${path}.${key}` });
+  }
+  return undefined;
 }
