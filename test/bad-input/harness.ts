@@ -6,7 +6,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export type TestApi = Awaited<ReturnType<typeof createTestApp>>;
 
-/** One hostile request and what the server must answer. */
+/** One hostile request and the response the server must return. */
 export interface HostileCase {
   name: string;
   method: string;
@@ -18,7 +18,7 @@ export interface HostileCase {
   /** Sent byte for byte instead of `body`. */
   raw?: string | Uint8Array<ArrayBuffer>;
   status: number;
-  /** What an issue's diagnostics must say about the problem. */
+  /** Pattern that an issue's diagnostics must match, stating the problem. */
   problem: RegExp;
   /**
    * Where the problem is: an issue's `expression` equal to this string, or, for a RegExp, the
