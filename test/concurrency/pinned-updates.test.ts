@@ -62,7 +62,7 @@ describe("parallel pinned updates", () => {
         for (const winner of winners) expect(content(history[winner.pin]!.resource), `${label}: version ${winner.pin + 1}`).toEqual(winner.body);
         expect(current.json, label).toEqual(history.at(-1)!.resource);
       }),
-      runs(15),
+      runs(25),
     );
 
     expect(await api.findings()).toEqual([]);
