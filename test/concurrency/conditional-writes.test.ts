@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FhirResult } from "../support/app.ts";
-import { content, etagVersion, expectContiguous, nextRunId, readHistory, runs, searchIds, startStore, type Api } from "./harness.ts";
+import { content, etagVersion, expectContiguous, expectReadMatchesHistory, nextRunId, readHistory, runs, searchIds, startStore, type Api } from "./harness.ts";
 
 let api: Awaited<ReturnType<typeof startStore>>;
 beforeAll(async () => {
@@ -84,6 +84,7 @@ describe("parallel conditional writes", () => {
         for (const outcome of succeeded.filter((other) => !writes.includes(other))) {
           expect(outcome.version, `${label}: a matched create returns a stored version`).toBeLessThanOrEqual(history.length);
         }
+        await expectReadMatchesHistory(api, "Patient", id, history, label);
       }),
       runs(20),
     );

@@ -75,6 +75,18 @@ export function expectContiguous(history: HistoryVersion[], label: string): void
   }
 }
 
+/** Asserts that a read returns the last version in `history`: 404 without one, 410 after a deletion, else the same body. */
+export async function expectReadMatchesHistory(api: Api, type: string, id: string, history: HistoryVersion[], label: string): Promise<void> {
+  const current = await api.fhir("GET", `/${type}/${id}`);
+  const last = history.at(-1);
+  if (last === undefined) {
+    expect(current.status, `${label}: read of ${id}`).toBe(404);
+    return;
+  }
+  expect(current.status, `${label}: read of ${id}`).toBe(last.deleted ? 410 : 200);
+  if (!last.deleted) expect(current.json, `${label}: read of ${id}`).toEqual(last.resource);
+}
+
 /** Strips `meta`, which the server sets, leaving the content a client controls. */
 export function content(resource: any): unknown {
   const { meta: _meta, ...rest } = resource;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FhirResult } from "../support/app.ts";
-import { content, etagVersion, expectContiguous, nextRunId, readHistory, runs, searchIds, startStore, type HistoryVersion } from "./harness.ts";
+import { content, etagVersion, expectContiguous, expectReadMatchesHistory, nextRunId, readHistory, runs, searchIds, startStore, type HistoryVersion } from "./harness.ts";
 
 let api: Awaited<ReturnType<typeof startStore>>;
 beforeAll(async () => {
@@ -99,10 +99,7 @@ describe("parallel mixed load", () => {
           expectContiguous(history, `${label}: ${id}`);
           histories.set(id, history);
 
-          const current = await api.fhir("GET", `/Patient/${id}`);
-          const last = history.at(-1)!;
-          expect(current.status, `${label}: read of ${id}`).toBe(last.deleted ? 410 : 200);
-          if (!last.deleted) expect(current.json, `${label}: read of ${id}`).toEqual(last.resource);
+          await expectReadMatchesHistory(api, "Patient", id, history, label);
         }
 
         for (const id of ids) {

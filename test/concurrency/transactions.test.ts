@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { content, etagVersion, expectContiguous, nextRunId, readHistory, runs, startStore } from "./harness.ts";
+import { content, etagVersion, expectContiguous, expectReadMatchesHistory, nextRunId, readHistory, runs, startStore } from "./harness.ts";
 
 let api: Awaited<ReturnType<typeof startStore>>;
 beforeAll(async () => {
@@ -111,10 +111,7 @@ describe("parallel overlapping transactions", () => {
             if (claim.body !== undefined) expect(content(entry.resource), `${label}: ${id} version ${claim.version}`).toEqual(claim.body);
           }
 
-          const current = await api.fhir("GET", `/Patient/${id}`);
-          const last = history.at(-1)!;
-          expect(current.status, `${label}: read of ${id}`).toBe(last.deleted ? 410 : 200);
-          if (!last.deleted) expect(current.json, `${label}: read of ${id}`).toEqual(last.resource);
+          await expectReadMatchesHistory(api, "Patient", id, history, label);
         }
 
         for (const [number, planned] of transactions.entries()) {

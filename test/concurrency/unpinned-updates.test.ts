@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { content, etagVersion, expectContiguous, nextRunId, readHistory, runs, startStore } from "./harness.ts";
+import { content, etagVersion, expectContiguous, expectReadMatchesHistory, nextRunId, readHistory, runs, startStore } from "./harness.ts";
 
 let api: Awaited<ReturnType<typeof startStore>>;
 beforeAll(async () => {
@@ -58,13 +58,7 @@ describe("parallel unpinned updates", () => {
         const families = history.slice(base).map((entry) => entry.resource.name[0].family);
         expect(new Set(families).size, `${label}: each writer at most once`).toBe(families.length);
 
-        const current = await api.fhir("GET", `/Patient/${id}`);
-        if (history.length === 0) {
-          expect(current.status, label).toBe(404);
-          return;
-        }
-        expect(current.status, label).toBe(200);
-        expect(current.json, label).toEqual(history.at(-1)!.resource);
+        await expectReadMatchesHistory(api, "Patient", id, history, label);
       }),
       runs(20),
     );
