@@ -72,3 +72,60 @@ export function failingClient(real: DynamoDBDocumentClient, shouldFail: (command
     },
   }) as DynamoDBDocumentClient;
 }
+
+/** When an injected fault strikes: before the call reaches DynamoDB, or after DynamoDB applied it. */
+export type Fault = { before: Error } | { after: Error };
+
+/**
+ * Wraps the real document client to inject a fault into chosen calls. `{ before }` fails the
+ * call without sending it; `{ after }` sends it, lets DynamoDB apply it, and then fails as if
+ * the response was lost. Unlike `crashingClient`, later calls go through.
+ */
+export function faultyClient(real: DynamoDBDocumentClient, decide: (call: { command: string; number: number; write: number | undefined }) => Fault | undefined) {
+  let calls = 0;
+  let writes = 0;
+  const counts = { get calls() { return calls; }, get writes() { return writes; } };
+  const client = new Proxy(real, {
+    get(target, property, receiver) {
+      if (property !== "send") return Reflect.get(target, property, receiver);
+      return async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
+        const name = command.constructor.name;
+        const write = WRITE_COMMANDS.has(name) ? ++writes : undefined;
+        const fault = decide({ command: name, number: ++calls, write });
+        if (fault !== undefined && "before" in fault) throw fault.before;
+        const output = await (target.send as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest);
+        if (fault !== undefined && "after" in fault) throw fault.after;
+        return output;
+      };
+    },
+  });
+  return { client: client as DynamoDBDocumentClient, counts };
+}
+
+/** An error as the SDK raises it for a service error name such as `ThrottlingException`. */
+export function awsError(name: string): Error {
+  return Object.assign(new Error(`injected ${name}`), { name, $fault: name === "InternalServerError" ? "server" : "client" });
+}
+
+/** A cancelled `TransactWriteItems` whose first action met a concurrent transaction. */
+export function conflictError(): Error {
+  return Object.assign(new Error("injected transaction conflict"), {
+    name: "TransactionCanceledException",
+    CancellationReasons: [{ Code: "TransactionConflict" }],
+  });
+}
+
+/** A socket error as Node raises it, such as `ECONNRESET` for a connection the peer dropped. */
+export function socketError(code: string): Error {
+  return Object.assign(new Error(`injected socket error ${code}`), { code });
+}
+
+/** The SDK's error for a request that exceeded its `requestTimeout`. */
+export function timeoutError(): Error {
+  return Object.assign(new Error("injected request timeout"), { name: "TimeoutError", code: "ETIMEDOUT" });
+}
+
+/** The error of a request whose abort signal fired. */
+export function abortError(): Error {
+  return Object.assign(new Error("injected abort"), { name: "AbortError" });
+}

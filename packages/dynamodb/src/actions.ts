@@ -1,6 +1,6 @@
 import { BatchWriteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import { withRetries } from "./retry.ts";
+import { backoff, MAX_CALL_ATTEMPTS, withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
 
 /** One action of a `TransactWriteItems` call, in the document client's format. */
@@ -63,20 +63,32 @@ export function actionBytes(item: TransactItem): number {
 export type TransactOutcome = { committed: true } | { committed: false; reasons: string[] };
 
 /**
- * Sends one `TransactWriteItems` with a client request token, so that an SDK retry of a call
- * DynamoDB already applied does not apply it twice. Cancellations are returned, not raised.
+ * Sends one `TransactWriteItems` with a client request token. Every attempt of the call carries
+ * the same token, so when an attempt is applied but its response is lost (a timeout or a dropped
+ * connection), the next attempt returns success without writing again, for up to 10 minutes.
+ * A cancellation caused only by other transactions on the same items (`TransactionConflict`) is
+ * sent again too, up to `MAX_CALL_ATTEMPTS` times with backoff, because its conditions are
+ * checked afresh. Other cancellations are returned, not raised.
  */
 export async function transactWrite(store: Store, items: TransactItem[]): Promise<TransactOutcome> {
   if (items.length === 0) return { committed: true };
   const token = crypto.randomUUID();
-  try {
-    await withRetries(() => store.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token })));
-    return { committed: true };
-  } catch (error) {
-    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-    if (reasons === undefined) throw error;
-    return { committed: false, reasons: reasons.map((reason) => reason.Code ?? "None") };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withRetries(() => store.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token })));
+      return { committed: true };
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.map((reason) => reason.Code ?? "None");
+      if (reasons === undefined) throw error;
+      if (!isConflictOnly(reasons) || attempt >= MAX_CALL_ATTEMPTS) return { committed: false, reasons };
+      await backoff(attempt);
+    }
   }
+}
+
+/** Tells whether a cancellation came only from concurrent transactions, with every condition met. */
+export function isConflictOnly(reasons: readonly string[]): boolean {
+  return reasons.includes("TransactionConflict") && reasons.every((reason) => reason === "None" || reason === "TransactionConflict");
 }
 
 /** Splits actions into groups that each fit one `TransactWriteItems` call, keeping groups whole. */

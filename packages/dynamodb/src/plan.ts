@@ -2,6 +2,7 @@ import type { Resource } from "fhir/r4";
 import type { VersionMethod } from "@flint/repository";
 import { asDelete, asPut, asUpdate, type TransactItem } from "./actions.ts";
 import { indexItemWrite } from "./index-keys.ts";
+import { withRetries } from "./retry.ts";
 import { historyShard } from "./shard.ts";
 import type { BodyFields, HeadItem, Store } from "./store.ts";
 
@@ -151,7 +152,8 @@ export async function readHeads(store: Store, keys: ReadonlyArray<{ resourceType
   if (keys.length === 0) return heads;
   let pending = [...keys];
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const { data, unprocessed } = await store.service.entities.resource.get(pending).go({ consistent: true, concurrency: 4 });
+    const batch = pending;
+    const { data, unprocessed } = await withRetries(() => store.service.entities.resource.get(batch).go({ consistent: true, concurrency: 4 }));
     for (const item of data) heads.set(`${item.resourceType}/${item.id}`, item as HeadItem);
     pending = unprocessed as Array<{ resourceType: string; id: string }>;
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { FhirError } from "@flint/core";
 import { OperationError } from "@flint/repository";
-import { asDelete, asPut, asUpdate, batchWrite, chunkGroups, runBounded, transactWrite, type TransactItem } from "./actions.ts";
+import { asDelete, asPut, asUpdate, batchWrite, chunkGroups, isConflictOnly, runBounded, transactWrite, type TransactItem } from "./actions.ts";
 import { bodyFieldsOf } from "./bodies.ts";
 import {
   addedKeys,
@@ -16,7 +16,7 @@ import {
   type PlannedOperation,
 } from "./plan.ts";
 import { indexItemWrite } from "./index-keys.ts";
-import { withRetries } from "./retry.ts";
+import { isTransientError, transientError, withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
 
 /**
@@ -43,18 +43,23 @@ type LoggedOperation = Omit<PlannedOperation, "body" | "json" | "resource">;
 /** Raw log bytes per log item, well below DynamoDB's 400 KB item limit. */
 const LOG_CHUNK_BYTES = 300_000;
 
-export type ProtocolOutcome = { committed: true } | { committed: false; operation: number; reason: "head" | "claim" };
+export type ProtocolOutcome = { committed: true } | { committed: false; operation: number; reason: "head" | "claim" | "busy" };
 
-/** Runs the protocol for planned operations. */
+/**
+ * Runs the protocol for planned operations. When a step fails, the transaction is undone at
+ * once if the store allows it, so that its locks do not block other writers for a whole lease.
+ * The undo finds out whether a commit whose response was lost was applied, and then finishes it,
+ * and the call succeeds. A fault while applying a committed transaction does not fail the call
+ * either: readers already see the new state, and recovery or the next writer finishes it.
+ */
 export async function commitInSteps(store: Store, operations: PlannedOperation[]): Promise<ProtocolOutcome> {
   const tx = crypto.randomUUID();
-  const entities = store.service.entities;
   const createdAt = store.now().getTime();
 
-  await begin(store, tx, createdAt, operations.length);
   const heartbeat = renewLease(store, tx);
-  let committed: Awaited<ReturnType<typeof transactWrite>>;
+  let committed: boolean;
   try {
+    await begin(store, tx, createdAt, operations.length);
     await writeLog(store, tx, operations);
 
     const guard = guardItem(store, tx);
@@ -64,25 +69,38 @@ export async function commitInSteps(store: Store, operations: PlannedOperation[]
       await abort(store, tx, operations);
       return staged;
     }
-
-    const commit = asUpdate(
-      entities.txRecord
-        .update({ tx })
-        .set({ status: "COMMITTED" })
-        .where((attributes, { eq, gt }) => `${eq(attributes.status, "PENDING")} AND ${gt(attributes.expiresAt, store.now().getTime())}`)
-        .params(),
-    );
-    committed = await transactWrite(store, [commit]);
+    committed = await commitRecord(store, tx);
+  } catch (error) {
+    heartbeat.stop();
+    const settled = await abort(store, tx, operations).catch(() => undefined);
+    if (settled === "applied") return { committed: true };
+    throw error;
   } finally {
     heartbeat.stop();
   }
-  if (!committed.committed) {
+  if (!committed) {
     await settleTransaction(store, tx);
     throw new FhirError("transient", "The transaction took longer than its lease and was rolled back; send it again.");
   }
 
-  await apply(store, tx, operations);
+  try {
+    await apply(store, tx, operations);
+  } catch (error) {
+    if (!isTransientError(error) && !(error instanceof FhirError && error.kind === "transient")) throw error;
+  }
   return { committed: true };
+}
+
+/** Step 4, the commit point: the record goes from PENDING to COMMITTED while its lease lasts. */
+async function commitRecord(store: Store, tx: string): Promise<boolean> {
+  const commit = asUpdate(
+    store.service.entities.txRecord
+      .update({ tx })
+      .set({ status: "COMMITTED" })
+      .where((attributes, { eq, gt }) => `${eq(attributes.status, "PENDING")} AND ${gt(attributes.expiresAt, store.now().getTime())}`)
+      .params(),
+  );
+  return (await transactWrite(store, [commit])).committed;
 }
 
 /**
@@ -111,6 +129,7 @@ async function begin(store: Store, tx: string, createdAt: number, count: number)
   const record = entities.txRecord.create({ tx, status: "PENDING", createdAt, expiresAt: createdAt + store.leaseMs, operations: count });
   const open = entities.txOpen.create({ tx, createdAt });
   const outcome = await transactWrite(store, [asPut(record.params()), asPut(open.params())]);
+  if (!outcome.committed && isConflictOnly(outcome.reasons)) throw transientError(new Error(`Transaction ${tx} met concurrent transactions when it was registered.`));
   if (!outcome.committed) throw new FhirError("exception", `Transaction ${tx} could not be registered: ${outcome.reasons.join(", ")}.`);
 }
 
@@ -187,6 +206,10 @@ async function sendGuarded(store: Store, groups: TaggedItem[][], guard: Transact
       if (outcome.committed) return;
       const at = outcome.reasons.findIndex((reason) => reason !== "None");
       const culprit = at > 0 ? chunk[at - 1] : undefined;
+      if (isConflictOnly(outcome.reasons)) {
+        failure ??= { committed: false, operation: culprit?.operation ?? 0, reason: "busy" };
+        return;
+      }
       if (culprit === undefined || outcome.reasons.includes("TransactionConflict")) {
         failure ??= { committed: false, operation: culprit?.operation ?? 0, reason: "head" };
         return;
@@ -248,14 +271,17 @@ async function finish(store: Store, tx: string, status: "APPLIED" | "ABORTED"): 
  * which case it is finished instead. For the operations whose head it still locks, the new
  * index items, staged versions and claims are removed, and the heads are released last.
  */
-async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedOperation>): Promise<void> {
+async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedOperation>): Promise<"aborted" | "applied"> {
   const entities = store.service.entities;
   const marked = await transactWrite(store, [
     asUpdate(entities.txRecord.update({ tx }).set({ status: "ABORTED" }).where((attributes, { eq }) => eq(attributes.status, "PENDING")).params()),
   ]);
   if (!marked.committed) {
     const { data } = await withRetries(() => entities.txRecord.get({ tx }).go({ consistent: true }));
-    if (data?.status === "COMMITTED" || data?.status === "APPLIED") return rollForward(store, tx, operations);
+    if (data?.status === "COMMITTED" || data?.status === "APPLIED") {
+      await rollForward(store, tx, operations);
+      return "applied";
+    }
   }
 
   const heads = await readHeads(store, operations);
@@ -282,6 +308,7 @@ async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedO
     );
   }
   await finish(store, tx, "ABORTED");
+  return "aborted";
 }
 
 /** Finishes a committed transaction from its log, reading staged bodies from the version items. */

@@ -23,7 +23,7 @@ import { readHistory, type VersionItem } from "./history.ts";
 import { readHeads } from "./plan.ts";
 import { recoverTransactions } from "./protocol.ts";
 import { reindexTable, type ReindexReport } from "./reindex.ts";
-import { isTransientError, withRetries } from "./retry.ts";
+import { isTransientError, transientError, withRetries } from "./retry.ts";
 import { DEFAULT_SEARCH_LIMITS, runSearch, type SearchLimits } from "./search.ts";
 import type { Store } from "./store.ts";
 import { runTransaction } from "./transaction.ts";
@@ -190,9 +190,7 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (isTransientError(error)) {
-      throw new FhirError("transient", "The database is overloaded or unavailable; retry the request shortly.", { cause: error });
-    }
+    if (!(error instanceof FhirError) && isTransientError(error)) throw transientError(error);
     throw error;
   }
 }

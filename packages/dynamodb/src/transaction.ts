@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import type { Resource } from "fhir/r4";
 import { FhirError, matchesQuery, type SearchQuery } from "@flint/core";
 import { OperationError, stampVersion, type OperationResult, type StoredVersion, type WriteOperation } from "@flint/repository";
-import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, actionBytes, transactWrite } from "./actions.ts";
+import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, actionBytes, isConflictOnly, transactWrite, type TransactItem, type TransactOutcome } from "./actions.ts";
 import { loadBody, storeBody } from "./bodies.ts";
 import { indexKeys } from "./index-keys.ts";
 import { directActions, readHeads, type PlannedClaim, type PlannedOperation, type Role } from "./plan.ts";
 import { commitInSteps, settleTransaction } from "./protocol.ts";
-import { withRetries } from "./retry.ts";
+import { transientError, withRetries } from "./retry.ts";
 import type { HeadItem, Store } from "./store.ts";
 import { TxStatusReader, visibleVersion } from "./visibility.ts";
 
@@ -24,6 +24,8 @@ const MAX_ATTEMPTS = 8;
 export async function runTransaction(store: Store, operations: readonly WriteOperation[]): Promise<OperationResult[]> {
   checkDistinct(operations);
 
+  // Set while the last commit was cancelled only by concurrent transactions on its items.
+  let busy = false;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     // A create needs an unused id, which its commit condition checks; reading the head first
     // only pays off once a commit has failed.
@@ -43,6 +45,12 @@ export async function runTransaction(store: Store, operations: readonly WriteOpe
       return results;
     }
 
+    busy = outcome.reason === "busy";
+    if (busy) {
+      // No condition failed, so a pinned version may still match: plan again from fresh reads.
+      await backoff(attempt);
+      continue;
+    }
     const failed = operations[outcome.operation]!;
     if (outcome.reason === "claim") {
       throw new OperationError(outcome.operation, "claimed", `Another request created a match for the conditional create of ${failed.resourceType} first.`);
@@ -52,6 +60,7 @@ export async function runTransaction(store: Store, operations: readonly WriteOpe
     }
     await backoff(attempt);
   }
+  if (busy) throw transientError(new Error("Every commit attempt was cancelled by concurrent transactions (TransactionConflict)."));
   throw new FhirError("conflict", "The resources are being changed by other requests; send the request again.");
 }
 
@@ -159,24 +168,47 @@ async function planClaim(store: Store, index: number, criteria: SearchQuery): Pr
   return { key, criteria: canonical, previousRid: data.rid };
 }
 
-type CommitOutcome = { committed: true } | { committed: false; operation: number; reason: "head" | "claim" };
+/** `busy`: cancelled only by concurrent transactions on the same items, with every condition met. */
+type CommitOutcome = { committed: true } | { committed: false; operation: number; reason: "head" | "claim" | "busy" };
 
 async function commit(store: Store, planned: PlannedOperation[]): Promise<CommitOutcome> {
   const actions = planned.flatMap((operation) => directActions(store, operation).map((action) => ({ ...action, operation: operation.index })));
   const bytes = actions.reduce((sum, action) => sum + actionBytes(action.item), 0);
   if (actions.length > MAX_TRANSACT_ACTIONS || bytes > MAX_TRANSACT_BYTES) return commitInSteps(store, planned);
 
-  const outcome = await transactWrite(store, actions.map((action) => action.item));
+  const outcome = await transactWriteOrConfirm(store, planned, actions.map((action) => action.item));
   if (outcome.committed) return outcome;
   const at = outcome.reasons.findIndex((reason) => reason !== "None");
   const culprit = actions[at];
   const role: Role | undefined = culprit?.role;
+  if (isConflictOnly(outcome.reasons)) return { committed: false, operation: planned[0]!.index, reason: "busy" };
   if (role === undefined || outcome.reasons.includes("TransactionConflict")) {
     return { committed: false, operation: culprit?.operation ?? planned[0]!.index, reason: "head" };
   }
   if (role === "claim") return { committed: false, operation: culprit!.operation, reason: "claim" };
   if (role === "head" || role === "version") return { committed: false, operation: culprit!.operation, reason: "head" };
   throw new FhirError("exception", `A write was cancelled on its ${role} item (${outcome.reasons[at]}).`);
+}
+
+/**
+ * Sends the single-call commit. When it still fails with a transient fault after the retries
+ * under its request token, the planned version items are read back: if they exist with the
+ * planned `lastUpdated`, the commit was applied and only its response was lost, so the write
+ * succeeded. Otherwise the fault
+ * is raised (503), and the write was not applied.
+ */
+async function transactWriteOrConfirm(store: Store, planned: PlannedOperation[], items: TransactItem[]): Promise<TransactOutcome> {
+  try {
+    return await transactWrite(store, items);
+  } catch (error) {
+    if (!(error instanceof FhirError && error.kind === "transient")) throw error;
+    const versions = await Promise.all(
+      planned.map(({ resourceType, id, newVid: vid }) => withRetries(() => store.service.entities.version.get({ resourceType, id, vid }).go({ consistent: true }))),
+    ).catch(() => undefined);
+    const applied = versions?.every(({ data }, index) => data !== null && data.tx === undefined && data.lastUpdated === planned[index]!.lastUpdated);
+    if (applied === true) return { committed: true };
+    throw error;
+  }
 }
 
 function resultOf(operation: PlannedOperation): OperationResult {
