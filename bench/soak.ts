@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/soak.ts [--store dynamodb-local|pglite|postgres] [--minutes N] [--clients N]
  */
+import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,8 +16,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startDynamoDbLocal } from "@flint/dynamodb";
 import { openPglite, openPostgres } from "@flint/postgres";
+import { findDynamoDbLocalPid } from "./search-latency/cpu.ts";
 import { describeMachine } from "./search-latency/report.ts";
 import { seededRandom } from "./search-latency/stats.ts";
+import { cpuBetween, findPostgresPids, snapshotCpu, type CpuRoles } from "./soak/cpu.ts";
 import { Pool } from "./soak/pool.ts";
 import { residentBytes, runIsolated, sampleMemory, startFlintServer, startPostgres, type FlintServer, type MemorySample } from "./soak/processes.ts";
 import { Recorder } from "./soak/recorder.ts";
@@ -120,6 +123,8 @@ async function main(args: string[]): Promise<number> {
 
   const cleanup = new Cleanup();
   const loadController = new AbortController();
+  // Every client waits on the hard stop's signal.
+  setMaxListeners(options.clients + 10, loadController.signal);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`Stopping after ${signal}.`);
     loadController.abort();
@@ -158,7 +163,10 @@ async function soak(options: Options, args: readonly string[], cleanup: Cleanup,
   const recorder = new Recorder();
   memory.setPhase("load");
   const load: Load = { origin: server.origin, pool, recorder, signal: loadController.signal };
+  const cpuRoles: CpuRoles = { server: [server.pid], store: store.pids(), clients: [process.pid] };
+  const cpuBefore = snapshotCpu(cpuRoles);
   const loadSeconds = await runLoad(load, options, server, loadController);
+  const cpuDuringLoad = cpuBetween(cpuBefore, snapshotCpu(cpuRoles));
   const finalBytes = residentBytes(server.pid) ?? 0;
   memory.setPhase("check");
   log(`Stopped the load after ${loadSeconds.toFixed(1)} s; ${recorder.aborted} requests were aborted.`);
@@ -187,6 +195,7 @@ async function soak(options: Options, args: readonly string[], cleanup: Cleanup,
     seed: { resources: seeded, seconds: seedSeconds },
     loadSeconds,
     abortedAtStop: recorder.aborted,
+    cpuDuringLoad,
     operations: recorder.summarize(loadSeconds),
     memory: {
       maxBytes: maxBytes(memory.samples),
@@ -229,6 +238,8 @@ async function runLoad(load: Load, options: Options, server: FlintServer, loadCo
 
 interface StartedStore {
   settings: Record<string, string>;
+  /** Processes of the store outside the server process: Java, or the PostgreSQL server and its backends. */
+  pids(): number[];
   check(): Promise<StoreCheck>;
 }
 
@@ -241,12 +252,15 @@ async function startStore(store: SoakStore, dataDir: string, cleanup: Cleanup): 
     log(`DynamoDB Local is listening on port ${local.port}.`);
     return {
       settings: { FLINT_STORE: "dynamodb-local", DYNAMODB_ENDPOINT: local.endpoint, FLINT_TABLE: TABLE },
+      pids: () => [findDynamoDbLocalPid(local.port)].filter((pid) => pid !== undefined),
       check: () => checkDynamoDbTable(local.endpoint, TABLE),
     };
   }
   if (store === "pglite") {
     return {
       settings: { FLINT_STORE: "pglite", FLINT_PG_SCHEMA: SCHEMA },
+      // PGlite runs inside the server process.
+      pids: () => [],
       // The server has stopped by then, so the data folder is free to open.
       check: () => checkPostgresSchema(() => openPglite({ dataDir: path.join(dataDir, "pglite") }), SCHEMA),
     };
@@ -256,6 +270,7 @@ async function startStore(store: SoakStore, dataDir: string, cleanup: Cleanup): 
   log(`PostgreSQL is listening at ${new URL(postgres.url).host}.`);
   return {
     settings: { FLINT_STORE: "postgres", DATABASE_URL: postgres.url, FLINT_PG_SCHEMA: SCHEMA },
+    pids: () => findPostgresPids(Number(new URL(postgres.url).port)),
     check: () => checkPostgresSchema(async () => openPostgres(postgres.url, { max: 2 }), SCHEMA),
   };
 }

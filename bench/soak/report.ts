@@ -1,3 +1,4 @@
+import type { CpuUse } from "./cpu.ts";
 import type { ClientFinding } from "./pool.ts";
 import type { MemorySample } from "./processes.ts";
 import type { OperationSummary, OutcomeClass } from "./recorder.ts";
@@ -18,6 +19,8 @@ export interface SoakResult {
   loadSeconds: number;
   /** Requests in flight when the hard stop aborted them. */
   abortedAtStop: number;
+  /** Cores used on average during the load phase, per role. */
+  cpuDuringLoad: CpuUse;
   operations: OperationSummary[];
   /** Server resident memory: the max over the whole run and during the load phase, and the value when the load stopped. */
   memory: { maxBytes: number; maxDuringLoadBytes: number; finalBytes: number; samples: MemorySample[] };
@@ -70,6 +73,8 @@ export function formatSummary(result: SoakResult): string {
     operationsTable(result.operations, result.loadSeconds),
     "",
     `Requests aborted by the hard stop: ${result.abortedAtStop}.`,
+    `CPU during the load, in cores: server ${cores(result.cpuDuringLoad.server)}, store processes ${cores(result.cpuDuringLoad.store)}, ` +
+      `benchmark clients ${cores(result.cpuDuringLoad.clients)}, everything else ${cores(result.cpuDuringLoad.other)} (machine ${cores(result.cpuDuringLoad.machine)} of ${result.machine.cores}).`,
     `Server resident memory (VmRSS): max ${mebibytes(result.memory.maxBytes)} (${mebibytes(result.memory.maxDuringLoadBytes)} during the load), ` +
       `${mebibytes(result.memory.finalBytes)} when the load stopped; during the load ${memoryTrend(result.memory.samples.filter((sample) => sample.phase === "load"))}.`,
   ];
@@ -109,6 +114,10 @@ function memoryTrend(samples: readonly MemorySample[]): string {
   if (samples.length === 0) return "no samples";
   const points = [0.25, 0.5, 0.75, 1].map((share) => samples[Math.max(0, Math.ceil(share * samples.length) - 1)]!);
   return `at ${points.map((sample) => `${sample.seconds.toFixed(0)} s ${mebibytes(sample.bytes)}`).join(", ")}`;
+}
+
+function cores(value: number): string {
+  return value.toFixed(2);
 }
 
 export function mebibytes(bytes: number): string {

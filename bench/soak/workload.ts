@@ -163,8 +163,9 @@ async function update(load: Load, random: () => number): Promise<void> {
 
   const readVersion = current.version;
   const content = changed(current.body as Json, random);
-  // 412: another client updated the resource after this one read it.
-  const result = await timed(load, "update", [412], () =>
+  // 412: another client updated the resource after this one read it. 409: the store gave up
+  // retrying against concurrent writes to the same resource and asks the client to retry.
+  const result = await timed(load, "update", [409, 412], () =>
     exchange(load.origin, "PUT", `/${target.type}/${target.id}`, { body: content, ifMatch: readVersion, signal: load.signal }),
   );
   if (result === undefined) {
@@ -190,7 +191,8 @@ async function remove(load: Load, random: () => number): Promise<void> {
   const target = load.pool.pick(random() < 0.67 ? "Observation" : "Patient", random);
   if (target === undefined) return;
   load.pool.retire(target);
-  const result = await timed(load, "delete", [], () => exchange(load.origin, "DELETE", `/${target.type}/${target.id}`, { signal: load.signal }));
+  // 409: as for update, concurrent writes to the same resource outlasted the store's retries.
+  const result = await timed(load, "delete", [409], () => exchange(load.origin, "DELETE", `/${target.type}/${target.id}`, { signal: load.signal }));
   if (result === undefined) {
     target.uncertain = true;
     return;
