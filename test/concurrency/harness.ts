@@ -1,9 +1,10 @@
 import { expect } from "vitest";
 import type { Parameters as PropertyParameters } from "fast-check";
 import { checkTable } from "@flint/dynamodb";
+import { checkDatabase } from "@flint/postgres";
 import { BASE, createTestApp, type FhirResult } from "../support/app.ts";
 import { createTestRepository } from "../setup/dynamodb.ts";
-import { createStoreRepository, TEST_STORE } from "../setup/stores.ts";
+import { createPostgresTestRepository, TEST_STORE } from "../setup/stores.ts";
 
 export type Api = Awaited<ReturnType<typeof createTestApp>>;
 
@@ -17,17 +18,16 @@ export interface HistoryVersion {
 
 /**
  * Starts the app on a fresh repository of the run's store and returns it with `findings()`,
- * which lists the store's inconsistencies: on DynamoDB the findings of `checkTable` over the
- * whole table, elsewhere none.
+ * which lists the store's inconsistencies: those of `checkTable` over the whole DynamoDB table,
+ * or of `checkDatabase` over the PostgreSQL schema.
  */
 export async function startStore(): Promise<Api & { findings: () => Promise<unknown[]> }> {
   if (TEST_STORE === "dynamodb") {
     const { repository, client, tableName } = await createTestRepository();
     return { ...(await createTestApp({ repository })), findings: () => checkTable(client, tableName) };
   }
-  // NOTE: @flint/postgres has no consistency checker yet, so on PGlite and PostgreSQL only the
-  // HTTP-level checks of each property run.
-  return { ...(await createTestApp({ repository: await createStoreRepository() })), findings: async () => [] };
+  const { repository, client, schema } = await createPostgresTestRepository();
+  return { ...(await createTestApp({ repository })), findings: () => checkDatabase(client, schema) };
 }
 
 /**
@@ -38,8 +38,9 @@ export function runs(numRuns: number): PropertyParameters<unknown> {
   return { numRuns, endOnFailure: true };
 }
 
-/** Unique prefix of the resources of one property run, so runs share a store without meeting. */
 let startedRuns = 0;
+
+/** Returns a new prefix for the ids and values of one property run, so that runs sharing a store never touch the same resources. */
 export function nextRunId(label: string): string {
   return `${label}-${process.pid}-${++startedRuns}`;
 }

@@ -27,15 +27,25 @@ let schemas = 0;
  */
 export async function createStoreRepository(): Promise<FhirRepository> {
   if (TEST_STORE === "dynamodb") return (await createTestRepository()).repository;
+  return (await createPostgresTestRepository()).repository;
+}
 
+/**
+ * Creates an empty PostgreSQL repository as `createStoreRepository` does on the pglite and
+ * postgres projects, and returns its SQL client and schema too, for tests that inspect the tables.
+ */
+export async function createPostgresTestRepository(): Promise<{ repository: FhirRepository; client: SqlClient; schema: string }> {
   const { createPostgresRepository, openPglite, openPostgres } = await import("@flint/postgres");
   const schema = `test_${process.pid}_${++schemas}`;
+  let client: SqlClient;
   if (TEST_STORE === "pglite") {
     pglite ??= openPglite();
-    return createPostgresRepository({ client: await pglite, schema });
+    client = await pglite;
+  } else {
+    const url = inject("postgresUrl");
+    if (url === "") throw new Error("No PostgreSQL server was started for the postgres test project; install PostgreSQL (apt-get install postgresql).");
+    server ??= openPostgres(url, { max: 4 });
+    client = server;
   }
-  const url = inject("postgresUrl");
-  if (url === "") throw new Error("No PostgreSQL server was started for the postgres test project; install PostgreSQL (apt-get install postgresql).");
-  server ??= openPostgres(url, { max: 4 });
-  return createPostgresRepository({ client: server, schema });
+  return { repository: await createPostgresRepository({ client, schema }), client, schema };
 }
