@@ -1,4 +1,4 @@
-/** Write flows and checks shared by the DynamoDB fault tests. */
+/** Write flows and checks shared by the fault tests; the flows reach the store only through HTTP. */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
 import { checkTable, DEFAULT_TRANSACTION_LEASE_MS, DynamoDbRepository } from "@flint/dynamodb";
@@ -23,7 +23,9 @@ export interface Flow {
 /** Number of versions of a resource, or 0 when it does not exist. */
 async function versionCount(fhir: Fhir, path: string): Promise<number> {
   const history = await fhir("GET", `${path}/_history`);
-  return history.status === 200 ? history.json.entry.length : 0;
+  if (history.status === 404) return 0;
+  if (history.status !== 200) throw new Error(`History of ${path} failed with ${history.status}: ${history.text.slice(0, 200)}`);
+  return history.json.entry.length;
 }
 
 async function matches(fhir: Fhir, query: string): Promise<number> {
@@ -131,6 +133,11 @@ export const FLOWS: Flow[] = [
  */
 export async function expectAgreement(fhir: Fhir, client: DynamoDBDocumentClient, tableName: string): Promise<void> {
   expect(await checkTable(client, tableName), "table findings").toEqual([]);
+  await expectReadsAgree(fhir);
+}
+
+/** Checks that reads, history and search agree, as `expectAgreement` describes, on any store. */
+export async function expectReadsAgree(fhir: Fhir): Promise<void> {
   for (const type of ["Patient", "Basic"]) {
     const found = await fhir("GET", `/${type}?_count=1000`);
     const live = new Map<string, string>((found.json.entry ?? []).map((entry: any) => [entry.resource.id, entry.resource.meta.versionId]));

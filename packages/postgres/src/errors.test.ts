@@ -36,7 +36,7 @@ describe("inTransaction", () => {
     const error = await guard(() => inTransaction(client, async () => "done")).catch((caught: unknown) => caught);
     expect(client.attempts).toBe(MAX_TRANSACTION_ATTEMPTS);
     expect(error).toBeInstanceOf(FhirError);
-    expect((error as FhirError).kind).toBe("conflict");
+    expect((error as FhirError).kind).toBe("transient");
   });
 
   it("does not rerun other errors", async () => {

@@ -32,6 +32,9 @@ const TRANSIENT_CLIENT_CODES = new Set([
 /** Attempts of one transaction that keeps failing with a serialization failure or a deadlock. */
 export const MAX_TRANSACTION_ATTEMPTS = 6;
 
+/** Attempts of one transaction whose connection was lost before it sent COMMIT. */
+export const MAX_CONNECTION_ATTEMPTS = 3;
+
 /** Returns the SQLSTATE or client error code of an error, or of the first error in its cause chain that has one. */
 function errorCode(error: unknown): string | undefined {
   for (let current = error; current instanceof Error; current = (current as { cause?: unknown }).cause) {
@@ -55,17 +58,40 @@ export function isTransientError(error: unknown): boolean {
 }
 
 /**
- * Runs `work` in one SQL transaction, and runs it again in a new transaction after a
- * serialization failure or a deadlock, up to `MAX_TRANSACTION_ATTEMPTS` times with a growing,
- * jittered delay. `work` must have no effect outside the database, because it may run more than once.
+ * Runs `work` in one SQL transaction and runs it again in a new transaction when that is safe.
+ * A serialization failure or a deadlock is retried up to `MAX_TRANSACTION_ATTEMPTS` times. A
+ * connection lost before `work` finished is retried up to `MAX_CONNECTION_ATTEMPTS` times. Each
+ * retry waits a growing, jittered delay. When the connection fails after `work` finished, COMMIT may have been
+ * applied, so the transaction is never run again. `confirm` then reads, on a new connection,
+ * whether the result was committed. If it was, the result is returned, and otherwise the
+ * connection error is raised. `work` must have no effect outside the database.
  */
-export async function inTransaction<T>(client: SqlClient, work: (client: SqlClient) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export async function inTransaction<T>(client: SqlClient, work: (client: SqlClient) => Promise<T>, confirm?: (result: T) => Promise<boolean>): Promise<T> {
+  let conflicts = 0;
+  let lostConnections = 0;
+  for (;;) {
+    let finished: { result: T } | undefined;
     try {
-      return await client.transaction(work);
+      return await client.transaction(async (transaction) => {
+        const result = await work(transaction);
+        finished = { result };
+        return result;
+      });
     } catch (error) {
-      if (!isRetryableError(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-      await backoff(attempt);
+      if (finished !== undefined && isTransientError(error)) {
+        const committed = confirm === undefined ? false : await confirm(finished.result).catch(() => false);
+        if (committed) return finished.result;
+        throw error;
+      }
+      if (isRetryableError(error) && ++conflicts < MAX_TRANSACTION_ATTEMPTS) {
+        await backoff(conflicts);
+        continue;
+      }
+      if (isTransientError(error) && ++lostConnections < MAX_CONNECTION_ATTEMPTS) {
+        await backoff(lostConnections);
+        continue;
+      }
+      throw error;
     }
   }
 }
@@ -77,9 +103,10 @@ export function backoff(attempt: number): Promise<void> {
 }
 
 /**
- * Runs one repository call and maps database failures to FhirError kinds: an unreachable or
- * overloaded database becomes `transient` (503 with Retry-After at the API), and a serialization
- * failure or deadlock left after the retries becomes `conflict`. Other errors pass unchanged.
+ * Runs one repository call and maps database failures to a `transient` FhirError, which the API
+ * returns as 503 with Retry-After. Such failures are an unreachable or overloaded database, and a
+ * serialization failure or deadlock left after the retries, as the DynamoDB store treats
+ * transaction conflicts. Other errors pass unchanged.
  */
 export async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -90,7 +117,7 @@ export async function guard<T>(call: () => Promise<T>): Promise<T> {
       throw new FhirError("transient", "The database is overloaded or unavailable; retry the request shortly.", { cause: error });
     }
     if (isRetryableError(error)) {
-      throw new FhirError("conflict", "The resources are being changed by other requests; send the request again.", { cause: error });
+      throw new FhirError("transient", "The resources are locked by other requests; retry the request shortly.", { cause: error });
     }
     throw error;
   }

@@ -3,6 +3,7 @@ import type { Resource } from "fhir/r4";
 import { FhirError, matchesQuery, type SearchQuery } from "@flint/core";
 import { OperationError, stampVersion, type OperationResult, type StoredVersion, type VersionMethod, type WriteOperation } from "@flint/repository";
 import type { SqlClient } from "./client.ts";
+import { confirmWritten } from "./confirm.ts";
 import { backoff, inTransaction } from "./errors.ts";
 import type { Tables } from "./schema.ts";
 import { INDEX_FAMILIES, indexRows, type IndexRows } from "./search/rows.ts";
@@ -65,7 +66,11 @@ export async function runTransaction(context: WriteContext, operations: readonly
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     try {
-      return await inTransaction(context.client, (client) => attemptWrites(context, client, operations));
+      return await inTransaction(
+        context.client,
+        (client) => attemptWrites(context, client, operations),
+        (results) => confirmWritten(context.client, context.tables, results),
+      );
     } catch (error) {
       if (!(error instanceof LostRace)) throw error;
       const failed = operations[error.operation]!;
