@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { awsError, conflictError } from "../support/faults.ts";
-import { expectAgreement, faultyApp, FLOWS, LARGE_FLOW, recoverLater } from "./dynamodb-flows.ts";
+import { expectAgreement, faultyApp, FLOWS, LARGE_FLOW, recoverLater } from "./flows.ts";
 
 describe("overloaded DynamoDB", () => {
   for (const name of ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDocumentClient, DynamoDbRepository } from "@flint/dynamodb";
 import { createTestApp } from "../support/app.ts";
 import { abortError, socketError, timeoutError, type Fault } from "../support/faults.ts";
-import { expectAgreement, faultyApp, FLOWS, LARGE_FLOW } from "./dynamodb-flows.ts";
+import { expectAgreement, faultyApp, FLOWS, LARGE_FLOW } from "./flows.ts";
 
 const UNANSWERED: Array<[string, () => Fault]> = [
   ["ECONNRESET after apply", () => ({ after: socketError("ECONNRESET") })],

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { checkDatabase, createPostgresRepository, openPglite, openPostgres, type SqlClient } from "@flint/postgres";
 import { createTestApp } from "../support/app.ts";
 import { faultySqlClient, sqlError, type SqlFaultPlan } from "../support/sql-faults.ts";
-import { expectReadsAgree, FLOWS, type Fhir } from "./dynamodb-flows.ts";
+import { expectReadsAgree, FLOWS, type Fhir } from "./flows.ts";
 
 let schemas = 0;
 
