@@ -92,8 +92,6 @@ export function formatSummary(result: SoakResult): string {
   }
   if (result.storeCheck === undefined) {
     lines.push("  store checker: not run");
-  } else if (!result.storeCheck.ran) {
-    lines.push(`  store checker: NOTE ${result.storeCheck.note ?? "did not run"}`);
   } else {
     lines.push(`  store checker ${result.storeCheck.checker}: ${result.storeCheck.findings.length} findings`);
     for (const finding of result.storeCheck.findings.slice(0, 10)) lines.push(`    ${finding.problem}: ${finding.keys.slice(0, 4).join(", ")}`);

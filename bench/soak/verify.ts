@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { checkTable, createDocumentClient } from "@flint/dynamodb";
-import * as flintPostgres from "@flint/postgres";
+import { checkDatabase, type SqlClient } from "@flint/postgres";
 import { exchange, type Exchange } from "./http.ts";
 import type { ClientFinding, Pool, Tracked } from "./pool.ts";
 
@@ -108,10 +108,7 @@ function shuffle<T>(items: readonly T[], random: () => number): T[] {
 /** Result of the store's own consistency checker. */
 export interface StoreCheck {
   checker: string;
-  /** False when the store has no checker to run, and `note` gives the reason. */
-  ran: boolean;
   findings: { problem: string; keys: string[] }[];
-  note?: string;
 }
 
 /** Runs `checkTable` of `@flint/dynamodb` over the whole table on DynamoDB Local. */
@@ -119,34 +116,18 @@ export async function checkDynamoDbTable(endpoint: string, table: string): Promi
   const client = createDocumentClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   try {
     const findings = await checkTable(client as DynamoDBDocumentClient, table);
-    return { checker: "checkTable (@flint/dynamodb)", ran: true, findings };
+    return { checker: "checkTable (@flint/dynamodb)", findings };
   } finally {
     client.destroy();
   }
 }
 
-/**
- * Runs the consistency checker of `@flint/postgres` on the schema.
- *
- * NOTE: `@flint/postgres` exported no `check…` function when this was written, so the checker's
- * name and signature are not known. This looks for an exported function whose name starts with
- * `check` and reports that none ran when there is none.
- */
-export async function checkPostgresSchema(openClient: () => Promise<flintPostgres.SqlClient>, schema: string): Promise<StoreCheck> {
-  const exported = Object.entries(flintPostgres as Record<string, unknown>).find(([name, value]) => /^check/.test(name) && typeof value === "function");
-  if (exported === undefined) {
-    return { checker: "none", ran: false, findings: [], note: "@flint/postgres exports no check… function yet, so no store-side check ran." };
-  }
-  const [name, checker] = exported as [string, (client: flintPostgres.SqlClient, schema: string) => Promise<unknown>];
+/** Runs `checkDatabase` of `@flint/postgres` over the whole schema, on a client that the call opens and closes. */
+export async function checkPostgresSchema(openClient: () => Promise<SqlClient>, schema: string): Promise<StoreCheck> {
   const client = await openClient();
   try {
-    const result = await checker(client, schema);
-    const findings = Array.isArray(result) ? (result as { problem?: unknown; keys?: unknown }[]) : [];
-    return {
-      checker: `${name} (@flint/postgres)`,
-      ran: true,
-      findings: findings.map((finding) => ({ problem: String(finding.problem ?? JSON.stringify(finding)), keys: Array.isArray(finding.keys) ? finding.keys.map(String) : [] })),
-    };
+    const findings = await checkDatabase(client, schema);
+    return { checker: "checkDatabase (@flint/postgres)", findings };
   } finally {
     await client.close();
   }
