@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findFreePort } from "@flint/dynamodb";
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const entry = path.join(repositoryRoot, "packages/server/src/main.ts");
-const tsx = path.join(repositoryRoot, "node_modules/tsx/dist/cli.mjs");
+/** The script of `npm start`, which bundles the server with esbuild and runs the bundle. */
+const entry = path.join(repositoryRoot, "packages/server/src/start-node.mjs");
 
 interface Server {
   child: ChildProcess;
@@ -18,7 +18,7 @@ interface Server {
 
 /** Starts the server entry behind `npm start` as its own process. */
 function startServer(environment: Record<string, string>): Server {
-  const child = spawn(process.execPath, [tsx, entry], {
+  const child = spawn(process.execPath, [entry], {
     cwd: repositoryRoot,
     env: { ...process.env, ...environment },
     stdio: ["ignore", "pipe", "pipe"],

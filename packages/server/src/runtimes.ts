@@ -18,7 +18,10 @@ export const CHILD_ENVIRONMENT = {
 /** Smaller files are the placeholder that the `bun` package ships until its install script replaces it. */
 const MIN_BINARY_BYTES = 1_000_000;
 
-const entryDir = dirname(fileURLToPath(import.meta.url));
+/** Folder of `deno.ts` and `bun.ts`. The bundle that `npm start` builds (start-node.mjs) defines it, because that bundle lives in dist/. */
+declare const FLINT_SERVER_SOURCE_DIR: string | undefined;
+
+const entryDir = typeof FLINT_SERVER_SOURCE_DIR === "string" ? FLINT_SERVER_SOURCE_DIR : dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 /**
