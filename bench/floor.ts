@@ -308,14 +308,15 @@ function httpLoad(interaction: Interaction, workload: Workload): HttpLoad {
   const versions = workload.flintUpdateIds.map(() => 1);
   return {
     expectedStatus: 200,
-    // A run stops with requests in flight whose responses it drops, so the versions are read again before each run.
+    // A run stops with requests in flight whose responses it drops, and the server may still
+    // commit them. So the versions are read again before each run, until two reads a second apart agree.
     prepare: async (origin) => {
-      for (const [slot, id] of workload.flintUpdateIds.entries()) {
-        const response = await fetch(`${origin}/fhir/Patient/${id}`, { headers: { accept: "application/fhir+json" } });
-        await response.body?.cancel();
-        const match = /^W\/"(\d+)"$/.exec(response.headers.get("etag") ?? "");
-        if (response.status !== 200 || match === null) throw new Error(`Reading Patient/${id} before the update load returned ${response.status}.`);
-        versions[slot] = Number(match[1]);
+      let previous = "";
+      for (;;) {
+        for (const [slot, id] of workload.flintUpdateIds.entries()) versions[slot] = await readVersion(origin, id);
+        if (versions.join() === previous) return;
+        previous = versions.join();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     },
     next: (connection) => {
@@ -334,6 +335,15 @@ function httpLoad(interaction: Interaction, workload: Workload): HttpLoad {
       if (status === 200 && match !== null) versions[connection % workload.flintUpdateIds.length] = Number(match[1]);
     },
   };
+}
+
+/** Reads the current version of a Patient from its `ETag`. */
+async function readVersion(origin: string, id: string): Promise<number> {
+  const response = await fetch(`${origin}/fhir/Patient/${id}`, { headers: { accept: "application/fhir+json" } });
+  await response.body?.cancel();
+  const match = /^W\/"(\d+)"$/.exec(response.headers.get("etag") ?? "");
+  if (response.status !== 200 || match === null) throw new Error(`Reading Patient/${id} before the update load returned ${response.status}.`);
+  return Number(match[1]);
 }
 
 /** Lists the capacity per interaction from the recording, with the AWS estimate and the cost at the assumed prices (DynamoDB only). */
