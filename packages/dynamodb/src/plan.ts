@@ -80,6 +80,13 @@ export function directActions(store: Store, operation: PlannedOperation): Array<
   return actions;
 }
 
+/** Counts the actions `directActions` builds for an operation, without building them. */
+export function directActionCount(operation: PlannedOperation): number {
+  const previous = operation.expectedVid > 0 ? 1 : 0;
+  const claim = operation.claim === undefined ? 0 : 1;
+  return 2 + previous + addedKeys(operation).length + removedKeys(operation).length + claim;
+}
+
 export type Role = "head" | "version" | "previous" | "index" | "claim" | "guard";
 
 /** Creates the immutable version item, tagged with the transaction that writes it, if any. */

@@ -5,7 +5,7 @@ import { OperationError, stampVersion, type OperationResult, type StoredVersion,
 import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, actionBytes, isConflictOnly, transactWrite, type TransactItem, type TransactOutcome } from "./actions.ts";
 import { loadBody, storeBody } from "./bodies.ts";
 import { indexKeys } from "./index-keys.ts";
-import { directActions, readHeads, type PlannedClaim, type PlannedOperation, type Role } from "./plan.ts";
+import { directActionCount, directActions, readHeads, type PlannedClaim, type PlannedOperation, type Role } from "./plan.ts";
 import { commitInSteps, settleTransaction } from "./protocol.ts";
 import { transientError, withRetries } from "./retry.ts";
 import type { HeadItem, Store } from "./store.ts";
@@ -172,6 +172,11 @@ async function planClaim(store: Store, index: number, criteria: SearchQuery): Pr
 type CommitOutcome = { committed: true } | { committed: false; operation: number; reason: "head" | "claim" | "busy" };
 
 async function commit(store: Store, planned: PlannedOperation[]): Promise<CommitOutcome> {
+  // The count alone shows that a large Bundle does not fit. Building its tens of thousands of
+  // actions through ElectroDB only to count them would waste CPU time, since staging builds its own.
+  const count = planned.reduce((sum, operation) => sum + directActionCount(operation), 0);
+  if (count > MAX_TRANSACT_ACTIONS) return commitInSteps(store, planned);
+
   const actions = planned.flatMap((operation) => directActions(store, operation).map((action) => ({ ...action, operation: operation.index })));
   const bytes = actions.reduce((sum, action) => sum + actionBytes(action.item), 0);
   if (actions.length > MAX_TRANSACT_ACTIONS || bytes > MAX_TRANSACT_BYTES) return commitInSteps(store, planned);
