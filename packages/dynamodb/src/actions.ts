@@ -133,6 +133,25 @@ export async function runBounded<T>(tasks: ReadonlyArray<() => Promise<T>>, limi
   return results;
 }
 
+/** Function that starts a task once fewer than its limit of tasks are running. Several callers can share one. */
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** Creates a limiter that lets at most `limit` tasks run at the same time. */
+export function createLimiter(limit: number): Limiter {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 /** Items per `BatchWriteItem` call, DynamoDB's limit. */
 const BATCH_WRITE_ITEMS = 25;
 
@@ -140,8 +159,10 @@ const BATCH_WRITE_ITEMS = 25;
  * Writes puts and deletes without a transaction, 25 per `BatchWriteItem`, retrying the items
  * DynamoDB leaves unprocessed. For items whose order and atomicity do not matter, such as
  * index items, which search verifies against the resource anyway. Conditions are not sent.
+ * `concurrency` is a number of calls in flight, or a limiter shared with other writes. With a
+ * limiter, every call has ended when the returned promise settles, even after a failure.
  */
-export async function batchWrite(store: Store, items: readonly TransactItem[], concurrency = 4): Promise<void> {
+export async function batchWrite(store: Store, items: readonly TransactItem[], concurrency: number | Limiter = 4): Promise<void> {
   const requests = items.map((item) => {
     if (item.Put !== undefined) return { PutRequest: { Item: item.Put.Item } };
     if (item.Delete !== undefined) return { DeleteRequest: { Key: item.Delete.Key } };
@@ -150,15 +171,21 @@ export async function batchWrite(store: Store, items: readonly TransactItem[], c
   const chunks: Array<typeof requests> = [];
   for (let index = 0; index < requests.length; index += BATCH_WRITE_ITEMS) chunks.push(requests.slice(index, index + BATCH_WRITE_ITEMS));
 
-  await runBounded(
-    chunks.map((chunk) => async () => {
-      let pending = chunk;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        const output = await withRetries(() => store.client.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: pending as never } })));
-        pending = (output.UnprocessedItems?.[store.tableName] ?? []) as typeof chunk;
-        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
-      }
-    }),
-    concurrency,
-  );
+  const tasks = chunks.map((chunk) => async () => {
+    let pending = chunk;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const output = await withRetries(() => store.client.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: pending as never } })));
+      pending = (output.UnprocessedItems?.[store.tableName] ?? []) as typeof chunk;
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
+    }
+  });
+  if (typeof concurrency === "number") {
+    await runBounded(tasks, concurrency);
+    return;
+  }
+
+  const limit = concurrency;
+  const outcomes = await Promise.allSettled(tasks.map((task) => limit(task)));
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
 }

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { FhirError } from "@flint/core";
 import { OperationError } from "@flint/repository";
-import { asDelete, asPut, asUpdate, batchWrite, chunkGroups, isConflictOnly, runBounded, transactWrite, type TransactItem } from "./actions.ts";
+import { asDelete, asPut, asUpdate, batchWrite, chunkGroups, createLimiter, isConflictOnly, runBounded, transactWrite, type TransactItem } from "./actions.ts";
 import { bodyFieldsOf } from "./bodies.ts";
 import {
   addedKeys,
@@ -34,8 +34,8 @@ import type { Store } from "./store.ts";
  *    version and delete stale index items; then mark the record APPLIED.
  */
 
-/** Chunks of one transaction sent at the same time. */
-const CONCURRENCY = 4;
+/** Calls of one transaction in flight at the same time, counted separately for transaction chunks and index batches. */
+const CONCURRENCY = 8;
 
 /** Operation as kept in the log: the plan without bodies, which the staged versions hold. */
 type LoggedOperation = Omit<PlannedOperation, "body" | "json" | "resource">;
@@ -175,35 +175,62 @@ function guardItem(store: Store, tx: string): TransactItem {
   } as TransactItem;
 }
 
-/** Step 3: locks and staged versions (with claims), then new index items, in guarded chunks. */
+/**
+ * Step 3: locks and staged versions (with claims) in guarded chunks. As soon as a chunk is
+ * committed, the new index items of its operations are written. Every index write has ended
+ * before this returns, so an abort that follows removes exactly the items of the locked heads.
+ */
 async function stage(store: Store, tx: string, operations: PlannedOperation[], guard: TransactItem): Promise<ProtocolOutcome> {
   const lockGroups = operations.map((operation) => {
     const items = [lockHead(store, operation, tx), versionPut(store, operation, tx)];
     if (operation.claim !== undefined) items.push(claimPut(store, operation, operation.claim, tx));
     return items.map((item) => ({ item, operation: operation.index, role: items.indexOf(item) === 2 ? "claim" : "head" }));
   });
-  const failure = await sendGuarded(store, lockGroups, guard);
-  if (failure !== undefined) return failure;
 
   // Index items need no guard: search verifies every candidate against the visible version, so
   // an item of an uncommitted version never changes a result. NOTE: a writer still running
   // after recovery aborted its transaction can leave such items behind; the checker reports them.
-  const indexItems = operations.flatMap((operation) => addedKeys(operation).map((key) => indexItemWrite(store, key, operation.id, "put")));
-  await batchWrite(store, indexItems, CONCURRENCY);
-  return { committed: true };
+  const byIndex = new Map(operations.map((operation) => [operation.index, operation]));
+  const limit = createLimiter(CONCURRENCY);
+  const indexWrites: Array<Promise<void>> = [];
+  const writeIndexItems = (chunk: TaggedItem[]) => {
+    const staged = [...new Set(chunk.map((tagged) => tagged.operation))].map((index) => byIndex.get(index)!);
+    const items = staged.flatMap((operation) => addedKeys(operation).map((key) => indexItemWrite(store, key, operation.id, "put")));
+    const write = batchWrite(store, items, limit);
+    // The failure is read below, after the lock chunks end; this keeps it from being reported
+    // as an unhandled rejection in the meantime.
+    write.catch(() => undefined);
+    indexWrites.push(write);
+  };
+
+  let failure: ProtocolOutcome | undefined;
+  try {
+    failure = await sendGuarded(store, lockGroups, guard, writeIndexItems);
+  } finally {
+    const outcomes = await Promise.allSettled(indexWrites);
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failure === undefined && failed !== undefined) throw failed.reason;
+  }
+  return failure ?? { committed: true };
 }
 
 type TaggedItem = { item: TransactItem; operation: number; role: string };
 
-/** Sends groups of items in chunks that each also check the guard; returns the first failure. */
-async function sendGuarded(store: Store, groups: TaggedItem[][], guard: TransactItem): Promise<ProtocolOutcome | undefined> {
+/**
+ * Sends groups of items in chunks that each also check the guard, calls `onCommitted` with each
+ * chunk that commits, and returns the first failure.
+ */
+async function sendGuarded(store: Store, groups: TaggedItem[][], guard: TransactItem, onCommitted: (chunk: TaggedItem[]) => void): Promise<ProtocolOutcome | undefined> {
   const chunks = chunkTagged(groups, 1);
   let failure: ProtocolOutcome | undefined;
   await runBounded(
     chunks.map((chunk) => async () => {
       if (failure !== undefined) return;
       const outcome = await transactWrite(store, [guard, ...chunk.map((tagged) => tagged.item)]);
-      if (outcome.committed) return;
+      if (outcome.committed) {
+        onCommitted(chunk);
+        return;
+      }
       const at = outcome.reasons.findIndex((reason) => reason !== "None");
       const culprit = at > 0 ? chunk[at - 1] : undefined;
       if (isConflictOnly(outcome.reasons)) {
