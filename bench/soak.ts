@@ -6,6 +6,7 @@
  * checker finding.
  *
  *   npx tsx bench/soak.ts [--store dynamodb-local|pglite|postgres] [--minutes N] [--clients N]
+ *                         [--entry bundle|tsx] [--node-flags="FLAGS"]
  */
 import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
@@ -21,7 +22,7 @@ import { describeMachine } from "./search-latency/report.ts";
 import { seededRandom } from "./search-latency/stats.ts";
 import { cpuBetween, findPostgresPids, snapshotCpu, type CpuRoles } from "./soak/cpu.ts";
 import { Pool } from "./soak/pool.ts";
-import { residentBytes, runIsolated, sampleMemory, startFlintServer, startPostgres, type FlintServer, type MemorySample } from "./soak/processes.ts";
+import { residentBytes, runIsolated, sampleMemory, startFlintServer, startPostgres, type FlintServer, type MemorySample, type ServerEntry } from "./soak/processes.ts";
 import { Recorder } from "./soak/recorder.ts";
 import { formatSummary, type SoakResult } from "./soak/report.ts";
 import { checkDynamoDbTable, checkEndToEnd, checkPostgresSchema, summarizeServerLog, type StoreCheck } from "./soak/verify.ts";
@@ -38,10 +39,16 @@ Options:
                  a throwaway PostgreSQL server with initdb and pg_ctl
   --minutes N    length of the load phase in minutes, may be a fraction (default: 3)
   --clients N    concurrent clients (default: 32)
+  --entry NAME   bundle: run the server as npm start does, bundled by esbuild (default);
+                 tsx: run packages/server/src/main.ts through tsx, for comparison
+  --node-flags=F Node or V8 flags for the server process, separated by spaces, such as
+                 --node-flags="--max-semi-space-size=8" (default: none); the = is needed
+                 because the value starts with a dash
   --help         show this text`;
 
 const STORES = ["dynamodb-local", "pglite", "postgres"] as const;
 type SoakStore = (typeof STORES)[number];
+const ENTRIES = ["bundle", "tsx"] as const;
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -59,6 +66,8 @@ interface Options {
   store: SoakStore;
   minutes: number;
   clients: number;
+  entry: ServerEntry;
+  nodeFlags: string[];
 }
 
 function parseOptions(args: string[]): Options | undefined {
@@ -68,6 +77,8 @@ function parseOptions(args: string[]): Options | undefined {
       store: { type: "string", default: "dynamodb-local" },
       minutes: { type: "string", default: "3" },
       clients: { type: "string", default: "32" },
+      entry: { type: "string", default: "bundle" },
+      "node-flags": { type: "string", default: "" },
       help: { type: "boolean", default: false },
     },
   });
@@ -77,7 +88,11 @@ function parseOptions(args: string[]): Options | undefined {
   if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) throw new UsageError(`--minutes must be a number above 0 and at most 1440, not "${values.minutes}".`);
   const clients = Number(values.clients);
   if (!Number.isSafeInteger(clients) || clients < 1 || clients > 1_000) throw new UsageError(`--clients must be a whole number from 1 to 1000, not "${values.clients}".`);
-  return { store: values.store as SoakStore, minutes, clients };
+  if (!(ENTRIES as readonly string[]).includes(values.entry)) throw new UsageError(`--entry must be one of ${ENTRIES.join(", ")}, not "${values.entry}".`);
+  const nodeFlags = values["node-flags"].split(/\s+/).filter((flag) => flag !== "");
+  const notFlag = nodeFlags.find((flag) => !flag.startsWith("--"));
+  if (notFlag !== undefined) throw new UsageError(`--node-flags must contain only flags that start with --, not "${notFlag}".`);
+  return { store: values.store as SoakStore, minutes, clients, entry: values.entry as ServerEntry, nodeFlags };
 }
 
 class UsageError extends Error {
@@ -148,7 +163,7 @@ async function soak(options: Options, args: readonly string[], cleanup: Cleanup,
   log(`Writing the server log and the result to ${folder}.`);
 
   const store = await startStore(options.store, dataDir, cleanup);
-  const server = await startFlintServer(repositoryRoot, { FLINT_DATA_DIR: dataDir, ...store.settings }, path.join(folder, "server.log"));
+  const server = await startFlintServer(repositoryRoot, { FLINT_DATA_DIR: dataDir, ...store.settings }, path.join(folder, "server.log"), options.entry, options.nodeFlags);
   cleanup.add(`the Flint server (pid ${server.pid})`, () => server.stop());
   log(`Flint is serving at ${server.origin}/fhir with pid ${server.pid}.`);
   const memory = sampleMemory(server.pid, "seed");
@@ -189,6 +204,7 @@ async function soak(options: Options, args: readonly string[], cleanup: Cleanup,
     store: options.store,
     minutes: options.minutes,
     clients: options.clients,
+    server: { entry: options.entry, nodeFlags: options.nodeFlags },
     machine: { cpu: machine.cpu, cores: machine.cores, node: machine.node, commit: machine.commit },
     loadAverageBefore,
     loadAverageAfter: os.loadavg()[0]!,

@@ -66,17 +66,43 @@ export interface FlintServer {
 }
 
 /**
- * Starts `node --import tsx packages/server/src/main.ts` on 127.0.0.1 and a free port, with
- * `settings` as its only Flint settings, its output in `logFile`, and waits until
- * `/fhir/metadata` returns 200.
+ * Entry of the server process: `bundle` is the `start` script of package.json, such as
+ * `node --optimize-for-size packages/server/src/start-node.mjs`, which bundles the server with
+ * esbuild first. `tsx` is `node --import tsx packages/server/src/main.ts`, the command of
+ * `npm start` before that, with no other flags.
  */
-export async function startFlintServer(repositoryRoot: string, settings: Record<string, string>, logFile: string): Promise<FlintServer> {
+export type ServerEntry = "bundle" | "tsx";
+
+/** Returns the Node command-line arguments that run the server's entry from the repository root. */
+export function entryArguments(repositoryRoot: string, entry: ServerEntry): string[] {
+  if (entry === "tsx") return ["--import", "tsx", path.join("packages", "server", "src", "main.ts")];
+
+  const manifest = JSON.parse(readFileSync(path.join(repositoryRoot, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  const words = (manifest.scripts?.start ?? "").split(/\s+/).filter((word) => word !== "");
+  if (words[0] !== "node" || words.length < 2 || words.some((word) => /["'$&|;<>]/.test(word))) {
+    throw new Error(`The start script of package.json must be a plain \`node [flags] file\` command to be run without npm, not "${manifest.scripts?.start}".`);
+  }
+  return words.slice(1);
+}
+
+/**
+ * Starts the server's entry with `nodeFlags` before it (such as `--max-semi-space-size=8`) on
+ * 127.0.0.1 and a free port, with `settings` as its only Flint settings, its output in
+ * `logFile`, and waits until `/fhir/metadata` returns 200.
+ */
+export async function startFlintServer(
+  repositoryRoot: string,
+  settings: Record<string, string>,
+  logFile: string,
+  entry: ServerEntry,
+  nodeFlags: readonly string[],
+): Promise<FlintServer> {
   const port = await findFreePort();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVER_SETTINGS.test(name)));
   const logDescriptor = openSync(logFile, "a");
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ["--import", "tsx", path.join("packages", "server", "src", "main.ts")], {
+    child = spawn(process.execPath, [...nodeFlags, ...entryArguments(repositoryRoot, entry)], {
       cwd: repositoryRoot,
       env: { ...inherited, ...settings, HOST: "127.0.0.1", PORT: String(port) },
       stdio: ["ignore", logDescriptor, logDescriptor],

@@ -11,6 +11,8 @@ export interface SoakResult {
   store: string;
   minutes: number;
   clients: number;
+  /** Server process: its entry (see `--entry`) and the Node flags before it. */
+  server: { entry: string; nodeFlags: string[] };
   machine: { cpu: string; cores: number; node: string; commit: string };
   /** One-minute load average before the store started and after the load stopped. */
   loadAverageBefore: number;
@@ -67,6 +69,7 @@ export function operationsTable(operations: readonly OperationSummary[], loadSec
 export function formatSummary(result: SoakResult): string {
   const lines = [
     `Store ${result.store}: ${result.clients} clients for ${result.loadSeconds.toFixed(1)} s after seeding ${result.seed.resources} resources in ${result.seed.seconds.toFixed(1)} s.`,
+    `Server: ${result.server.entry === "tsx" ? "main.ts through tsx" : "bundled as by npm start"}, Node flags: ${result.server.nodeFlags.length === 0 ? "none" : result.server.nodeFlags.join(" ")}.`,
     `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, commit ${result.machine.commit}.`,
     `1-minute load average: ${result.loadAverageBefore.toFixed(2)} before, ${result.loadAverageAfter.toFixed(2)} after.`,
     "",
