@@ -45,6 +45,9 @@ export function addCapacity(a: Capacity, b: Capacity): Capacity {
  * estimate assumes touch items under 1 KB. Item sizes follow the DynamoDB rules: attribute
  * names and values in UTF-8 bytes, numbers about one byte per two digits, plus list and map
  * overhead.
+ *
+ * NOTE: writes to global secondary indexes are left out, so for items with GSI keys (Flint's
+ * version items) AWS charges more than this estimate.
  */
 export function awsTransactionWriteUnits(input: Record<string, unknown>): number {
   const actions = (input.TransactItems ?? []) as Record<string, { Item?: Record<string, unknown> }>[];

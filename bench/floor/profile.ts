@@ -20,46 +20,54 @@ function packageOf(url: string, repositoryRoot: string): string {
   return workspace === null ? relative : `@flint/${workspace[1]}`;
 }
 
+/** Self time by package and by function of one profile, in microseconds, without idle samples. */
+function selfTimes(profile: CpuProfile, repositoryRoot: string) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((nodeId, index) => {
+    const frame = nodes.get(nodeId);
+    const micros = profile.timeDeltas[index] ?? 0;
+    if (frame === undefined) return;
+    const name = frame.functionName === "" ? "(anonymous)" : frame.functionName;
+    if (frame.url === "" && name === "(idle)") return;
+    const owner = frame.url === "" ? `(${name})` : packageOf(frame.url, repositoryRoot);
+    busy += micros;
+    byPackage.set(owner, (byPackage.get(owner) ?? 0) + micros);
+    const where = frame.url === "" ? owner : `${owner} ${name} (${path.basename(frame.url)}:${frame.lineNumber + 1})`;
+    byFunction.set(where, (byFunction.get(where) ?? 0) + micros);
+  });
+  return { busy, byPackage, byFunction };
+}
+
 /**
- * Summarizes every `.cpuprofile` in `folder`: self time by package, and the 25 functions with
- * the most self time, as percentages of the sampled time. Sample times come from `timeDeltas`,
- * in microseconds.
+ * Summarizes the busiest `.cpuprofile` in `folder`, which is the server's main thread (tsx
+ * writes another for its loader thread): self time by package, and the 25 functions with the
+ * most self time, as shares of the busy time. Sample times come from `timeDeltas`, in
+ * microseconds.
  */
 export function summarizeProfiles(folder: string, repositoryRoot: string): string {
   if (!existsSync(folder)) return `No CPU profile was written to ${folder}.`;
-  const files = readdirSync(folder).filter((name) => name.endsWith(".cpuprofile"));
-  const byPackage = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  for (const file of files) {
-    const profile = JSON.parse(readFileSync(path.join(folder, file), "utf8")) as CpuProfile;
-    const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-    profile.samples.forEach((nodeId, index) => {
-      const frame = nodes.get(nodeId);
-      const micros = profile.timeDeltas[index] ?? 0;
-      if (frame === undefined) return;
-      const name = frame.functionName === "" ? "(anonymous)" : frame.functionName;
-      const owner = frame.url === "" ? `(${name})` : packageOf(frame.url, repositoryRoot);
-      total += micros;
-      byPackage.set(owner, (byPackage.get(owner) ?? 0) + micros);
-      const where = frame.url === "" ? owner : `${owner} ${name} (${path.basename(frame.url)}:${frame.lineNumber + 1})`;
-      byFunction.set(where, (byFunction.get(where) ?? 0) + micros);
-    });
-  }
+  const profiles = readdirSync(folder)
+    .filter((name) => name.endsWith(".cpuprofile"))
+    .map((name) => selfTimes(JSON.parse(readFileSync(path.join(folder, name), "utf8")) as CpuProfile, repositoryRoot));
+  if (profiles.length === 0) return `No CPU profile was written to ${folder}.`;
+  const main = profiles.reduce((busiest, profile) => (profile.busy > busiest.busy ? profile : busiest));
   const top = (map: Map<string, number>, count: number) =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map(([name, micros]) => `| ${name} | ${((100 * micros) / total).toFixed(1)} % | ${(micros / 1e6).toFixed(2)} s |`);
+      .map(([name, micros]) => `| ${name} | ${((100 * micros) / main.busy).toFixed(1)} % | ${(micros / 1e6).toFixed(2)} s |`);
   return [
-    `CPU profile of the server: ${files.length} file(s), ${(total / 1e6).toFixed(1)} s sampled.`,
+    `CPU profile of the server's main thread: ${(main.busy / 1e6).toFixed(1)} s busy (idle samples left out).`,
     "",
     "| package | self time | |",
     "| --- | --- | --- |",
-    ...top(byPackage, 15),
+    ...top(main.byPackage, 15),
     "",
     "| function | self time | |",
     "| --- | --- | --- |",
-    ...top(byFunction, 25),
+    ...top(main.byFunction, 25),
   ].join("\n");
 }
