@@ -19,13 +19,12 @@ import { createApp, silentLogger } from "@flint/api";
 import { createDocumentClient, DynamoDbRepository, ensureTable, startDynamoDbLocal } from "@flint/dynamodb";
 import { createPostgresRepository, openPglite, openPostgres } from "@flint/postgres";
 import { describeMachine } from "./search-latency/report.ts";
-import { runIsolated, startPostgres } from "./soak/processes.ts";
+import { runIsolated, startFlintServer, startPostgres } from "./soak/processes.ts";
 import { seedAndCapture, type Workload } from "./floor/capture.ts";
 import { driveFloor, driveHttp, type HttpLoad, type LoadFigures } from "./floor/drive.ts";
 import { dynamoDbFloor, type FloorPlan } from "./floor/dynamodb-floor.ts";
 import { summarizeProfiles } from "./floor/profile.ts";
 import { recordingDocumentClient, recordingSqlClient } from "./floor/record.ts";
-import { startServer } from "./floor/server.ts";
 import { ASSUMED_PRICES, checkTargets, costPerMillion, formatTables, type CapacityRow, type FloorResult, type FloorRow } from "./floor/report.ts";
 import { rawPglite, rawPostgres, sqlFloor } from "./floor/sql-floor.ts";
 
@@ -188,7 +187,8 @@ async function run(options: Options, args: readonly string[], cleanup: Cleanup):
 
   const profileDir = path.join(folder, "profiles");
   const nodeFlags = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const server = await startServer(repositoryRoot, { FLINT_DATA_DIR: dataDir, ...store.settings }, path.join(folder, "server.log"), nodeFlags);
+  // The tsx entry keeps the TypeScript paths in the profile, which the bundled entry would hide.
+  const server = await startFlintServer(repositoryRoot, { FLINT_DATA_DIR: dataDir, ...store.settings }, path.join(folder, "server.log"), "tsx", nodeFlags);
   cleanup.add(`the Flint server (pid ${server.pid})`, () => server.stop());
   log(`Flint is serving at ${server.origin}/fhir with pid ${server.pid}.`);
 

@@ -26,14 +26,19 @@ const ticksPerSecond = readTicksPerSecond();
 /** Takes a sample, or returns undefined where /proc is missing (not Linux). */
 export function sampleCpu(javaPid: number | undefined): CpuSample | undefined {
   if (!existsSync("/proc/stat")) return undefined;
-  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
   return {
     at: performance.now(),
-    machine: (user + nice + system + irq + softirq) / ticksPerSecond,
+    machine: machineSeconds(),
     flint: processSeconds("self") ?? 0,
-    dynamoDbLocal: javaPid === undefined ? undefined : processSeconds(String(javaPid)),
+    dynamoDbLocal: javaPid === undefined ? undefined : processSeconds(javaPid),
   };
+}
+
+/** Returns the CPU seconds the whole machine has spent busy since boot, from the first line of /proc/stat. */
+export function machineSeconds(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+  return (user + nice + system + irq + softirq) / ticksPerSecond;
 }
 
 /** Returns the CPU use between two samples, or undefined when either is missing. */
@@ -68,7 +73,7 @@ export function findDynamoDbLocalPid(port: number): number | undefined {
 }
 
 /** User plus system CPU seconds of a process, from fields 14 and 15 of /proc/PID/stat. */
-function processSeconds(pid: string): number | undefined {
+export function processSeconds(pid: number | "self"): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name in brackets may contain spaces, so fields are counted after its `)`.

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { machineSeconds, processSeconds } from "../search-latency/cpu.ts";
 
 /** Processes whose CPU time the soak reports, by role. */
 export interface CpuRoles {
@@ -18,16 +18,12 @@ export interface CpuSnapshot {
 /** Cores used on average between two snapshots (CPU seconds per second), per role and by everything else. */
 export type CpuUse = Record<keyof CpuRoles | "other" | "machine", number>;
 
-const ticksPerSecond = readTicksPerSecond();
-
 /** Reads the CPU time of each role's processes and of the machine from /proc. */
 export function snapshotCpu(roles: CpuRoles): CpuSnapshot {
-  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
   const sum = (pids: number[]) => pids.reduce((total, pid) => total + (processSeconds(pid) ?? 0), 0);
   return {
     at: performance.now(),
-    machine: (user + nice + system + irq + softirq) / ticksPerSecond,
+    machine: machineSeconds(),
     roles: { server: sum(roles.server), store: sum(roles.store), clients: sum(roles.clients) },
   };
 }
@@ -67,25 +63,4 @@ function listProcesses(): { pid: number; parent: number; args: string[] }[] {
     }
   }
   return processes;
-}
-
-/** User plus system CPU seconds of a process, from fields 14 and 15 of /proc/PID/stat. */
-function processSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name in brackets may contain spaces, so fields are counted after its `)`.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return undefined;
-  }
-}
-
-function readTicksPerSecond(): number {
-  try {
-    const value = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-    return Number.isFinite(value) && value > 0 ? value : 100;
-  } catch {
-    return 100;
-  }
 }
