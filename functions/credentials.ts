@@ -9,7 +9,7 @@ const REFRESH_BEFORE_MS = 5 * 60_000;
 type ProviderInit = Parameters<typeof fromEnv>[0] & Parameters<typeof fromHttp>[0];
 
 /**
- * The credential chain of Flint's Lambda bundle, which replaces the SDK's default chain there
+ * Creates the credential chain of Flint's Lambda bundle, which replaces the SDK's default chain there
  * (`@aws-sdk/credential-provider-node`, see `scripts/build-lambda.ts`). A Lambda function gets
  * its role's credentials in the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
  * `AWS_SESSION_TOKEN`); with SnapStart, from a local container endpoint

@@ -2,7 +2,7 @@
  * Bundles the Lambda entries into one ESM file each, which exports `handler` and needs no
  * `node_modules` beside it: `dist/functions/api.mjs` on DynamoDB (`functions/api.ts`) and
  * `dist/functions-postgres/api.mjs` on PostgreSQL (`functions/api-postgres.ts`). Each folder
- * holds its bundle only, so SST can deploy the folder as it is. The AWS SDK is bundled too, so
+ * contains its bundle only, so SST can deploy the folder as it is. The AWS SDK is bundled too, so
  * the function runs the SDK version it was tested with rather than the one the Lambda runtime
  * ships.
  *
@@ -129,8 +129,8 @@ async function buildEntry(entry: string, outdir: string, bundle: string, options
 }
 
 /**
- * Builds both entries into `outdir` (`dist` by default; tests pass a folder of their own, so two
- * test files never import a bundle that the other is rewriting).
+ * Builds both entries into `outdir`, `dist` by default. Tests pass a folder of their own, so two
+ * test files never import a bundle that the other is rewriting.
  */
 export async function buildLambda(options: { outdir?: string; sourcemap?: boolean } = {}): Promise<Record<keyof typeof ENTRIES, LambdaBuild>> {
   const outdir = options.outdir ?? DIST;

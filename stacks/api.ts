@@ -43,9 +43,9 @@ const ENTRIES = {
 } as const;
 
 /**
- * The code of the function. `sst deploy` uploads the bundle that `npm run build:lambda` wrote,
- * the file the Lambda tests import and `docs/benchmarks.md` measures, rather than one SST would
- * build without Flint's build settings. `npm run deploy -- --stage NAME` builds it first. In
+ * Returns the code settings of the function. `sst deploy` uploads the bundle that
+ * `npm run build:lambda` wrote, the file the Lambda tests import and `docs/benchmarks.md`
+ * measures, rather than one SST would build without Flint's build settings. `npm run deploy -- --stage NAME` builds it first. In
  * `sst dev` the function runs from the TypeScript sources on your machine.
  */
 export function functionCode(store: StageSettings["store"], dev: boolean, root: string = process.cwd()): { handler: string; bundle?: string } {

@@ -12,7 +12,7 @@ const VERSION_KEY = /^(:?vid\w*|expected)$/;
  * occurrence of the recorded id becomes `id`. When `versionShift` is set, every version number
  * of 1 or 2 (the recorded update from 1 to 2) is raised by it. Binary values are kept as they are.
  *
- * NOTE: this knows where the two stores put version numbers (see the patterns above). A new
+ * NOTE: this depends on where the two stores put version numbers (see the patterns above). A new
  * place would keep its recorded value, and the replayed write would then fail its condition,
  * which the floor counts as a failure.
  */

@@ -164,7 +164,7 @@ async function update(load: Load, random: () => number): Promise<void> {
   const readVersion = current.version;
   const content = changed(current.body as Json, random);
   // 412: another client updated the resource after this one read it. 409: the store gave up
-  // retrying against concurrent writes to the same resource and asks the client to retry.
+  // retrying against concurrent writes to the same resource and tells the client to retry.
   const result = await timed(load, "update", [409, 412], () =>
     exchange(load.origin, "PUT", `/${target.type}/${target.id}`, { body: content, ifMatch: readVersion, signal: load.signal }),
   );

@@ -102,12 +102,12 @@ export function faultyClient(real: DynamoDBDocumentClient, decide: (call: { comm
   return { client: client as DynamoDBDocumentClient, counts };
 }
 
-/** An error as the SDK raises it for a service error name such as `ThrottlingException`. */
+/** Builds an error as the SDK raises it for a service error name such as `ThrottlingException`. */
 export function awsError(name: string): Error {
   return Object.assign(new Error(`injected ${name}`), { name, $fault: name === "InternalServerError" ? "server" : "client" });
 }
 
-/** A cancelled `TransactWriteItems` whose first action met a concurrent transaction. */
+/** Builds the error of a cancelled `TransactWriteItems` whose first action met a concurrent transaction. */
 export function conflictError(): Error {
   return Object.assign(new Error("injected transaction conflict"), {
     name: "TransactionCanceledException",
@@ -115,17 +115,17 @@ export function conflictError(): Error {
   });
 }
 
-/** A socket error as Node raises it, such as `ECONNRESET` for a connection the peer dropped. */
+/** Builds a socket error as Node raises it, such as `ECONNRESET` for a connection the peer dropped. */
 export function socketError(code: string): Error {
   return Object.assign(new Error(`injected socket error ${code}`), { code });
 }
 
-/** The SDK's error for a request that exceeded its `requestTimeout`. */
+/** Builds the SDK's error for a request that exceeded its `requestTimeout`. */
 export function timeoutError(): Error {
   return Object.assign(new Error("injected request timeout"), { name: "TimeoutError", code: "ETIMEDOUT" });
 }
 
-/** The error of a request whose abort signal fired. */
+/** Builds the error of a request whose abort signal fired. */
 export function abortError(): Error {
   return Object.assign(new Error("injected abort"), { name: "AbortError" });
 }

@@ -70,7 +70,7 @@ export async function withRetries<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The error the API turns into 503 with Retry-After. */
+/** Wraps a store fault in the error that the API answers with 503 and Retry-After. */
 export function transientError(cause: unknown): FhirError {
   return new FhirError("transient", "The database is overloaded or unavailable; retry the request shortly.", { cause });
 }

@@ -197,10 +197,9 @@ async function commit(store: Store, planned: PlannedOperation[]): Promise<Commit
 
 /**
  * Sends the single-call commit. When it still fails with a transient fault after the retries
- * under its request token, the planned version items are read back: if they exist with the
+ * under its request token, the planned version items are read back. If they exist with the
  * planned `lastUpdated`, the commit was applied and only its response was lost, so the write
- * succeeded. Otherwise the fault
- * is raised (503), and the write was not applied.
+ * succeeded. Otherwise the fault is raised (503), and the write was not applied.
  */
 async function transactWriteOrConfirm(store: Store, planned: PlannedOperation[], items: TransactItem[]): Promise<TransactOutcome> {
   try {

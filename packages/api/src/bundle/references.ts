@@ -87,7 +87,7 @@ export function splitRestfulUrl(url: string): { base: string; local: string } | 
  * `fullUrl` (`relative`); every conditional reference becomes the resource it resolved to; and
  * `href`/`src` attributes in the narrative that name a `fullUrl` follow suit. A `urn:uuid:` or
  * `urn:oid:` reference that names no entry is an error, because it could never be resolved. The
- * error names the element that holds it when `resource` (the parsed entry resource) is given.
+ * error names the element that contains it when `resource` (the parsed entry resource) is given.
  */
 export function rewriteReferences(
   text: string,
