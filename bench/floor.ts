@@ -19,7 +19,7 @@ import { createApp, silentLogger } from "@flint/api";
 import { createDocumentClient, DynamoDbRepository, ensureTable, startDynamoDbLocal } from "@flint/dynamodb";
 import { createPostgresRepository, openPglite, openPostgres } from "@flint/postgres";
 import { describeMachine } from "./search-latency/report.ts";
-import { runIsolated, startFlintServer, startPostgres } from "./soak/processes.ts";
+import { runIsolated, startFlintServer, startPostgres, type ServerEntry } from "./soak/processes.ts";
 import { seedAndCapture, type Workload } from "./floor/capture.ts";
 import { driveFloor, driveHttp, type HttpLoad, type LoadFigures } from "./floor/drive.ts";
 import { dynamoDbFloor, type FloorPlan } from "./floor/dynamodb-floor.ts";
@@ -48,6 +48,8 @@ Options:
   --connections N       concurrent connections and floor workers (default: 8)
   --patients N          Patients to seed, with 2 Observations each (default: 300)
   --interactions LIST   comma-separated subset of read,create,update,search (default: all)
+  --entry NAME          how the server starts: bundle, as \`npm start\` does, or tsx, which keeps
+                        TypeScript paths in profiles (default: bundle, or tsx with --profile)
   --profile             run the server with --cpu-prof and print its top self-time functions
   --help                show this text`;
 
@@ -63,6 +65,7 @@ interface Options {
   connections: number;
   patients: number;
   interactions: Interaction[];
+  entry: ServerEntry;
   profile: boolean;
 }
 
@@ -86,6 +89,7 @@ function parseOptions(args: string[]): Options | undefined {
       connections: { type: "string", default: "8" },
       patients: { type: "string", default: "300" },
       interactions: { type: "string", default: INTERACTIONS.join(",") },
+      entry: { type: "string" },
       profile: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -95,6 +99,8 @@ function parseOptions(args: string[]): Options | undefined {
   const interactions = values.interactions.split(",").map((name) => name.trim());
   const unknown = interactions.filter((name) => !(INTERACTIONS as readonly string[]).includes(name));
   if (unknown.length > 0 || interactions.length === 0) throw new UsageError(`--interactions must list some of ${INTERACTIONS.join(", ")}, not "${values.interactions}".`);
+  const entry = values.entry ?? (values.profile ? "tsx" : "bundle");
+  if (entry !== "bundle" && entry !== "tsx") throw new UsageError(`--entry must be bundle or tsx, not "${entry}".`);
   return {
     store: values.store as FloorStore,
     seconds: wholeNumber("--seconds", values.seconds, 1, 3_600),
@@ -102,6 +108,7 @@ function parseOptions(args: string[]): Options | undefined {
     connections: wholeNumber("--connections", values.connections, 1, 256),
     patients: wholeNumber("--patients", values.patients, 10, 100_000),
     interactions: interactions as Interaction[],
+    entry,
     profile: values.profile,
   };
 }
@@ -187,8 +194,7 @@ async function run(options: Options, args: readonly string[], cleanup: Cleanup):
 
   const profileDir = path.join(folder, "profiles");
   const nodeFlags = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  // The tsx entry keeps the TypeScript paths in the profile, which the bundled entry would hide.
-  const server = await startFlintServer(repositoryRoot, { FLINT_DATA_DIR: dataDir, ...store.settings }, path.join(folder, "server.log"), "tsx", nodeFlags);
+  const server = await startFlintServer(repositoryRoot, { FLINT_DATA_DIR: dataDir, ...store.settings }, path.join(folder, "server.log"), options.entry, nodeFlags);
   cleanup.add(`the Flint server (pid ${server.pid})`, () => server.stop());
   log(`Flint is serving at ${server.origin}/fhir with pid ${server.pid}.`);
 
@@ -203,6 +209,7 @@ async function run(options: Options, args: readonly string[], cleanup: Cleanup):
     command: `npx tsx bench/floor.ts${args.length === 0 ? "" : ` ${args.join(" ")}`}`,
     date: new Date().toISOString().slice(0, 10),
     store: options.store,
+    entry: options.entry,
     connections: options.connections,
     seconds: options.seconds,
     warmupSeconds: options.warmup,
@@ -221,7 +228,7 @@ async function run(options: Options, args: readonly string[], cleanup: Cleanup):
   writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   await rm(dataDir, { recursive: true, force: true });
 
-  console.log(`${options.store}, ${options.connections} connections, ${options.seconds} s per interaction after ${options.warmup} s of warm-up`);
+  console.log(`${options.store}, server started from its ${options.entry === "bundle" ? "bundle" : "sources through tsx"}, ${options.connections} connections, ${options.seconds} s per interaction after ${options.warmup} s of warm-up`);
   console.log(`load average before ${loadAverageBefore.map((value) => value.toFixed(2)).join(" ")}, after ${result.loadAverageAfter.map((value) => value.toFixed(2)).join(" ")}\n`);
   console.log(formatTables(result));
   if (result.capacity.length > 0) {

@@ -33,6 +33,8 @@ export interface FloorResult {
   command: string;
   date: string;
   store: string;
+  /** How the server was started: the esbuild bundle of \`npm start\`, or the sources through tsx. */
+  entry: string;
   connections: number;
   seconds: number;
   warmupSeconds: number;

@@ -264,4 +264,13 @@ describe("routing", () => {
     const result = await api.fhir("GET", "/metadata");
     expect(result.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it("tags error responses with a request id", async () => {
+    const missing = await api.fhir("GET", "/Patient/x/y/z/w");
+    const notAllowed = await api.fhir("PATCH", "/metadata");
+    expect(missing.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(notAllowed.status).toBe(405);
+    expect(notAllowed.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(notAllowed.headers.get("allow")).toBe("GET");
+  });
 });

@@ -40,8 +40,9 @@ export function createApp(options: AppOptions) {
     const started = performance.now();
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
+    // render() sets X-Request-Id, because a header set here, after the response exists, makes
+    // Hono copy the response and turn its text body into a stream.
     const usage = await metrics.measure(next);
-    c.header("X-Request-Id", requestId);
     const summary: RequestSummary = {
       requestId,
       lambdaRequestId: readLambdaRequestId(c.env),
@@ -92,7 +93,7 @@ async function handle(c: Context<{ Variables: Variables }>, route: Route, settin
     settings,
   };
   const response = await route.handler(request);
-  return render(response, url.searchParams.get("_pretty") === "true");
+  return render(response, url.searchParams.get("_pretty") === "true", c.get("requestId"));
 }
 
 /** Rejects query parameters the route does not understand rather than ignoring them. */
@@ -107,8 +108,9 @@ function checkParameters(query: URLSearchParams, route: Route): void {
   });
 }
 
-function render(response: FhirResponse, pretty: boolean): Response {
+function render(response: FhirResponse, pretty: boolean, requestId: string): Response {
   const headers = new Headers(response.headers);
+  headers.set("X-Request-Id", requestId);
   if (response.body === undefined) return new Response(null, { status: response.status, headers });
   headers.set("Content-Type", `${FHIR_JSON}; charset=utf-8`);
   const compact = response.body instanceof RawJson ? response.body.text : stringifyWithRaw(response.body);
@@ -122,12 +124,12 @@ function errorResponse(c: Context<{ Variables: Variables }>, error: unknown, log
   const allow = c.res.headers.get("Allow");
   if (allow !== null) headers.Allow = allow;
 
+  const requestId = c.get("requestId");
   if (error instanceof FhirError) {
     if (error.kind === "transient") headers["Retry-After"] = "1";
-    return render({ status: error.status, headers, body: error.toOperationOutcome() }, pretty);
+    return render({ status: error.status, headers, body: error.toOperationOutcome() }, pretty, requestId);
   }
 
-  const requestId = c.get("requestId");
   logger.error({
     requestId,
     interaction: c.get("interaction"),
@@ -138,7 +140,7 @@ function errorResponse(c: Context<{ Variables: Variables }>, error: unknown, log
   const outcome = formatOperationOutcome([
     { code: "exception", diagnostics: `An unexpected error occurred; quote request id ${requestId} when reporting it.` },
   ]);
-  return render({ status: 500, body: outcome }, pretty);
+  return render({ status: 500, body: outcome }, pretty, requestId);
 }
 
 /** Methods served on each path, for the `Allow` header of 405 responses. */

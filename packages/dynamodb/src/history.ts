@@ -1,7 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type QueryCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { decodeBase64Url, encodeBase64Url, FhirError } from "@flint/core";
 import type { HistoryPage, HistoryQuery, StoredVersion, VersionMethod } from "@flint/repository";
-import { HISTORY_SHARDS, type FlintService } from "./entities.ts";
+import { type FlintService, HISTORY_SHARDS, SDK_ERRORS } from "./entities.ts";
 import { withRetries } from "./retry.ts";
 
 /** Items a type or system history page may examine per shard when `_at` filters them out. */
@@ -65,7 +65,7 @@ async function instanceHistory(
       .primary({ resourceType: query.resourceType, id: query.id })
       .between({ vid: 0 }, { vid: upper })
       .where((attributes, operations) => timeFilter(attributes, operations, query))
-      .go({ order: "desc", count: query.count + 1, pages: "all", consistent: true }),
+      .go({ ...SDK_ERRORS, order: "desc", count: query.count + 1, pages: "all", consistent: true }),
   );
 
   const page = data.slice(0, query.count);
@@ -201,7 +201,7 @@ async function loadVersions(
   service: FlintService,
   keys: Array<{ resourceType: string; id: string; vid: number }>,
 ): Promise<Map<string, VersionItem>> {
-  const { data, unprocessed } = await withRetries(() => service.entities.version.get(keys).go({ concurrency: 4 }));
+  const { data, unprocessed } = await withRetries(() => service.entities.version.get(keys).go({ ...SDK_ERRORS, concurrency: 4 }));
   if (unprocessed.length > 0) {
     throw new FhirError("transient", "The database did not return every history entry; retry the request.");
   }

@@ -5,6 +5,7 @@ import { indexItemWrite } from "./index-keys.ts";
 import { withRetries } from "./retry.ts";
 import { historyShard } from "./shard.ts";
 import type { BodyFields, HeadItem, Store } from "./store.ts";
+import { SDK_ERRORS } from "./entities.ts";
 
 /** Claim written with a conditional create; `previousRid` is the resource of a stale claim being taken over. */
 export interface PlannedClaim {
@@ -153,14 +154,23 @@ export function unlockHead(store: Store, operation: { resourceType: string; id: 
   );
 }
 
-/** Reads the state items of several resources in one consistent batch. */
+/**
+ * Reads the state items of several resources in one consistent batch, or with one `GetItem` for
+ * a single resource, which costs the same capacity and less work on both sides.
+ */
 export async function readHeads(store: Store, keys: ReadonlyArray<{ resourceType: string; id: string }>): Promise<Map<string, HeadItem>> {
   const heads = new Map<string, HeadItem>();
   if (keys.length === 0) return heads;
+  if (keys.length === 1) {
+    const { resourceType, id } = keys[0]!;
+    const { data } = await withRetries(() => store.service.entities.resource.get({ resourceType, id }).go({ ...SDK_ERRORS, consistent: true }));
+    if (data !== null) heads.set(`${resourceType}/${id}`, data as HeadItem);
+    return heads;
+  }
   let pending = [...keys];
   for (let attempt = 0; pending.length > 0; attempt++) {
     const batch = pending;
-    const { data, unprocessed } = await withRetries(() => store.service.entities.resource.get(batch).go({ consistent: true, concurrency: 4 }));
+    const { data, unprocessed } = await withRetries(() => store.service.entities.resource.get(batch).go({ ...SDK_ERRORS, consistent: true, concurrency: 4 }));
     for (const item of data) heads.set(`${item.resourceType}/${item.id}`, item as HeadItem);
     pending = unprocessed as Array<{ resourceType: string; id: string }>;
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));

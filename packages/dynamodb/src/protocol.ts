@@ -18,6 +18,7 @@ import {
 import { indexItemWrite } from "./index-keys.ts";
 import { isTransientError, transientError, withRetries } from "./retry.ts";
 import type { Store } from "./store.ts";
+import { SDK_ERRORS } from "./entities.ts";
 
 /**
  * The multi-step commit for writes that do not fit one `TransactWriteItems` (100 actions,
@@ -116,7 +117,7 @@ function renewLease(store: Store, tx: string): { stop(): void } {
       .patch({ tx })
       .set({ expiresAt })
       .where((attributes, { eq }) => eq(attributes.status, "PENDING"))
-      .go()
+      .go(SDK_ERRORS)
       .catch(() => undefined);
   };
   const timer = setInterval(renew, Math.max(1_000, store.leaseMs / 4));
@@ -149,14 +150,14 @@ async function writeLog(store: Store, tx: string, operations: PlannedOperation[]
   await runBounded(
     chunks.map((chunk, index) => () => {
       const data = gzipSync(JSON.stringify(chunk));
-      return withRetries(() => store.service.entities.txLog.put({ tx, chunk: index, operations: data }).go());
+      return withRetries(() => store.service.entities.txLog.put({ tx, chunk: index, operations: data }).go(SDK_ERRORS));
     }),
     CONCURRENCY,
   );
 }
 
 async function readLog(store: Store, tx: string): Promise<LoggedOperation[]> {
-  const { data } = await withRetries(() => store.service.entities.txLog.query.primary({ tx }).go({ pages: "all", consistent: true }));
+  const { data } = await withRetries(() => store.service.entities.txLog.query.primary({ tx }).go({ ...SDK_ERRORS, pages: "all", consistent: true }));
   data.sort((a, b) => a.chunk - b.chunk);
   return data.flatMap((item) => JSON.parse(gunzipSync(item.operations as Uint8Array).toString("utf8")) as LoggedOperation[]);
 }
@@ -289,8 +290,8 @@ async function applyOneByOne(store: Store, items: TransactItem[]): Promise<void>
 
 async function finish(store: Store, tx: string, status: "APPLIED" | "ABORTED"): Promise<void> {
   const entities = store.service.entities;
-  await withRetries(() => entities.txRecord.patch({ tx }).set({ status }).go());
-  await withRetries(() => entities.txOpen.delete({ tx }).go());
+  await withRetries(() => entities.txRecord.patch({ tx }).set({ status }).go(SDK_ERRORS));
+  await withRetries(() => entities.txOpen.delete({ tx }).go(SDK_ERRORS));
 }
 
 /**
@@ -304,7 +305,7 @@ async function abort(store: Store, tx: string, operations: ReadonlyArray<LoggedO
     asUpdate(entities.txRecord.update({ tx }).set({ status: "ABORTED" }).where((attributes, { eq }) => eq(attributes.status, "PENDING")).params()),
   ]);
   if (!marked.committed) {
-    const { data } = await withRetries(() => entities.txRecord.get({ tx }).go({ consistent: true }));
+    const { data } = await withRetries(() => entities.txRecord.get({ tx }).go({ ...SDK_ERRORS, consistent: true }));
     if (data?.status === "COMMITTED" || data?.status === "APPLIED") {
       await rollForward(store, tx, operations);
       return "applied";
@@ -345,7 +346,7 @@ async function rollForward(store: Store, tx: string, logged: ReadonlyArray<Logge
   const operations: PlannedOperation[] = [];
   for (const operation of pending) {
     const { resourceType, id, newVid: vid } = operation;
-    const { data } = await withRetries(() => store.service.entities.version.get({ resourceType, id, vid }).go({ consistent: true }));
+    const { data } = await withRetries(() => store.service.entities.version.get({ resourceType, id, vid }).go({ ...SDK_ERRORS, consistent: true }));
     if (data === null) throw new FhirError("exception", `Staged version ${vid} of ${resourceType}/${id} of transaction ${tx} is missing.`);
     operations.push({ ...operation, body: bodyFieldsOf(data) as PlannedOperation["body"] });
   }
@@ -359,9 +360,9 @@ async function rollForward(store: Store, tx: string, logged: ReadonlyArray<Logge
  */
 export async function settleTransaction(store: Store, tx: string): Promise<"pending" | "settled"> {
   const entities = store.service.entities;
-  const { data: record } = await withRetries(() => entities.txRecord.get({ tx }).go({ consistent: true }));
+  const { data: record } = await withRetries(() => entities.txRecord.get({ tx }).go({ ...SDK_ERRORS, consistent: true }));
   if (record === null) {
-    await withRetries(() => entities.txOpen.delete({ tx }).go());
+    await withRetries(() => entities.txOpen.delete({ tx }).go(SDK_ERRORS));
     return "settled";
   }
   if (record.status === "PENDING" && record.expiresAt > store.now().getTime()) return "pending";
@@ -374,7 +375,7 @@ export async function settleTransaction(store: Store, tx: string): Promise<"pend
 
 /** Settles every open transaction; run at start-up and by the recovery command. */
 export async function recoverTransactions(store: Store): Promise<{ settled: number; pending: number }> {
-  const { data } = await withRetries(() => store.service.entities.txOpen.query.primary({}).go({ pages: "all", consistent: true }));
+  const { data } = await withRetries(() => store.service.entities.txOpen.query.primary({}).go({ ...SDK_ERRORS, pages: "all", consistent: true }));
   const counts = { settled: 0, pending: 0 };
   for (const open of data) counts[await settleTransaction(store, open.tx)]++;
   return counts;

@@ -16,9 +16,10 @@ import {
   type UpdateOptions,
   type UpdateResult,
   type WriteOperation,
+  storedResource,
 } from "@flint/repository";
 import { loadBody } from "./bodies.ts";
-import { createService } from "./entities.ts";
+import { createService, SDK_ERRORS } from "./entities.ts";
 import { readHistory, type VersionItem } from "./history.ts";
 import { readHeads } from "./plan.ts";
 import { recoverTransactions } from "./protocol.ts";
@@ -89,7 +90,7 @@ export class DynamoDbRepository implements FhirRepository {
 
     const json = await loadBody(this.#store, resourceType, id, visible);
     const { vid: versionId, lastUpdated } = visible;
-    return { resourceType, id, versionId, lastUpdated, method: "PUT", deleted: false, resource: JSON.parse(json) as Resource, json };
+    return storedResource({ resourceType, id, versionId, lastUpdated, method: "PUT", deleted: false, json });
   }
 
   vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion> {
@@ -98,7 +99,7 @@ export class DynamoDbRepository implements FhirRepository {
 
   async #vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion> {
     const { data } = await withRetries(() =>
-      this.#store.service.entities.version.get({ resourceType, id, vid: versionId }).go({ consistent: true }),
+      this.#store.service.entities.version.get({ resourceType, id, vid: versionId }).go({ ...SDK_ERRORS, consistent: true }),
     );
     if (data === null || !(await new TxStatusReader(this.#store).isCommitted(data.tx))) {
       throw new FhirError("not-found", `${resourceType}/${id} has no version ${versionId}.`);

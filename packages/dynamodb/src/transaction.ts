@@ -10,6 +10,7 @@ import { commitInSteps, settleTransaction } from "./protocol.ts";
 import { transientError, withRetries } from "./retry.ts";
 import type { HeadItem, Store } from "./store.ts";
 import { TxStatusReader, visibleVersion } from "./visibility.ts";
+import { SDK_ERRORS } from "./entities.ts";
 
 /** Read-plan-commit cycles before a write that keeps losing races gives up with 409. */
 const MAX_ATTEMPTS = 8;
@@ -152,7 +153,7 @@ async function planClaim(store: Store, index: number, criteria: SearchQuery): Pr
       .sort(),
   );
   const key = `${resourceType}#${createHash("sha256").update(canonical).digest("base64url")}`;
-  const { data } = await withRetries(() => store.service.entities.claim.get({ key }).go({ consistent: true }));
+  const { data } = await withRetries(() => store.service.entities.claim.get({ key }).go({ ...SDK_ERRORS, consistent: true }));
   if (data === null) return { key, criteria: canonical };
 
   const statuses = new TxStatusReader(store);
@@ -207,7 +208,7 @@ async function transactWriteOrConfirm(store: Store, planned: PlannedOperation[],
   } catch (error) {
     if (!(error instanceof FhirError && error.kind === "transient")) throw error;
     const versions = await Promise.all(
-      planned.map(({ resourceType, id, newVid: vid }) => withRetries(() => store.service.entities.version.get({ resourceType, id, vid }).go({ consistent: true }))),
+      planned.map(({ resourceType, id, newVid: vid }) => withRetries(() => store.service.entities.version.get({ resourceType, id, vid }).go({ ...SDK_ERRORS, consistent: true }))),
     ).catch(() => undefined);
     const applied = versions?.every(({ data }, index) => data !== null && data.tx === undefined && data.lastUpdated === planned[index]!.lastUpdated);
     if (applied === true) return { committed: true };

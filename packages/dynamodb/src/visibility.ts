@@ -1,5 +1,6 @@
 import { withRetries } from "./retry.ts";
 import type { HeadItem, Store } from "./store.ts";
+import { SDK_ERRORS } from "./entities.ts";
 
 export type TxStatus = "PENDING" | "COMMITTED" | "APPLIED" | "ABORTED";
 
@@ -18,7 +19,7 @@ export class TxStatusReader {
   status(tx: string): Promise<TxStatus | undefined> {
     let status = this.#known.get(tx);
     if (status === undefined) {
-      status = withRetries(() => this.#store.service.entities.txRecord.get({ tx }).go({ consistent: true })).then(
+      status = withRetries(() => this.#store.service.entities.txRecord.get({ tx }).go({ ...SDK_ERRORS, consistent: true })).then(
         ({ data }) => data?.status,
       );
       this.#known.set(tx, status);
@@ -52,7 +53,7 @@ export async function visibleVersion(store: Store, head: HeadItem | undefined, s
   if (head === undefined) return undefined;
   if (head.lock !== undefined && head.lockVid !== undefined && (await statuses.isCommitted(head.lock))) {
     const { data } = await withRetries(() =>
-      store.service.entities.version.get({ resourceType: head.resourceType, id: head.id, vid: head.lockVid! }).go({ consistent: true }),
+      store.service.entities.version.get({ resourceType: head.resourceType, id: head.id, vid: head.lockVid! }).go({ ...SDK_ERRORS, consistent: true }),
     );
     if (data !== null) return data;
   }

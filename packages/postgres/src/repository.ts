@@ -15,6 +15,7 @@ import {
   type UpdateOptions,
   type UpdateResult,
   type WriteOperation,
+  storedResource,
 } from "@flint/repository";
 import type { SqlClient } from "./client.ts";
 import { guard } from "./errors.ts";
@@ -89,8 +90,7 @@ export class PostgresRepository implements FhirRepository {
       );
       if (row === undefined) throw new FhirError("not-found", `${resourceType}/${id} was not found.`);
       if (row.deleted || row.content === null) throw new FhirError("deleted", `${resourceType}/${id} was deleted in version ${row.vid}.`);
-      const resource = JSON.parse(row.content) as Resource;
-      return { resourceType, id, versionId: row.vid, lastUpdated: row.last_updated, method: "PUT", deleted: false, resource, json: row.content };
+      return storedResource({ resourceType, id, versionId: row.vid, lastUpdated: row.last_updated, method: "PUT", deleted: false, json: row.content });
     });
   }
 

@@ -1,3 +1,3 @@
 export type * from "./repository.ts";
 export { OperationError } from "./repository.ts";
-export { stampVersion } from "./stamp.ts";
+export { stampVersion, storedResource } from "./stamp.ts";

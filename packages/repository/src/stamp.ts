@@ -1,5 +1,6 @@
 import type { Resource } from "fhir/r4";
 import { setIdAndMeta } from "@flint/core";
+import type { StoredResource } from "./repository.ts";
 
 /**
  * Sets `id`, `meta.versionId` and `meta.lastUpdated` on a resource about to be stored, keeping
@@ -19,4 +20,18 @@ export function stampVersion(
   }) as Resource;
   const json = source === undefined ? JSON.stringify(stamped) : setIdAndMeta(source, resource.id, meta);
   return { resource: stamped, json };
+}
+
+/**
+ * Returns a read's `StoredResource` that parses `resource` from `json` on first use, because a
+ * plain read sends the stored text and does not need the parsed value.
+ */
+export function storedResource(version: Omit<StoredResource, "resource">): StoredResource {
+  let parsed: Resource | undefined;
+  return Object.defineProperty(version, "resource", {
+    enumerable: true,
+    configurable: true,
+    get: () => (parsed ??= JSON.parse(version.json) as Resource),
+    set: (value: Resource) => void (parsed = value),
+  }) as StoredResource;
 }

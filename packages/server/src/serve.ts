@@ -1,4 +1,4 @@
-import { jsonLogger } from "@flint/api";
+import { createBufferedJsonLogger } from "@flint/api";
 import { DynamoDbLocalError } from "@flint/dynamodb";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { startBackend } from "./start.ts";
@@ -39,27 +39,29 @@ export async function runServer(host: RuntimeHost): Promise<void> {
 
 /** Starts the store and the HTTP server, and stops both on SIGINT or SIGTERM. */
 export async function serve(config: Config, host: RuntimeHost): Promise<void> {
-  const backend = await startBackend(config, jsonLogger);
+  const logger = createBufferedJsonLogger();
+  const backend = await startBackend(config, logger);
   const server = await host.listen((request) => backend.app.fetch(request), config.host, config.port);
 
   const url = `http://${config.host}:${server.port}/fhir`;
-  jsonLogger.info({ event: "listening", url, store: config.store, runtime: host.name });
+  logger.info({ event: "listening", url, store: config.store, runtime: host.name });
   console.error(`Flint is serving FHIR R4 at ${url} on ${runtimeLabel(host.name)} (Ctrl-C stops it).`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    jsonLogger.info({ event: "stopping", signal });
+    logger.info({ event: "stopping", signal });
     try {
       await server.close();
       await backend.stop();
     } catch (error) {
-      jsonLogger.error({ event: "stop-failed", message: error instanceof Error ? error.message : String(error) });
+      logger.error({ event: "stop-failed", message: error instanceof Error ? error.message : String(error) });
       host.exit(1);
       return;
     }
-    jsonLogger.info({ event: "stopped" });
+    logger.info({ event: "stopped" });
+    logger.flush();
     host.exit(0);
   };
   host.onSignal("SIGINT", () => void stop("SIGINT"));
