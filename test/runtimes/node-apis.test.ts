@@ -59,6 +59,11 @@ const STORE_NODE_MODULES: Allowance[] = [
     api: /^node:(child_process|fs|module|net|path)$/,
     reason: "the DynamoDB Local launcher, which runs in the Node process of npm start and of the tests",
   },
+  {
+    file: /^packages\/postgres\/src\/client\.ts$/,
+    api: /^node:(child_process|fs|module|path)$/,
+    reason: "initdb of a new PGlite folder in a child Node process, so its memory is freed; Deno and Bun run it in their own process",
+  },
   { file: /\.test\.ts$/, api: /.*/, reason: "tests run under vitest on Node" },
 ];
 
