@@ -20,6 +20,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createApp, silentLogger } from "@flint/api";
 import { createDocumentClient, DynamoDbRepository, ensureTable, startDynamoDbLocal, type DynamoDbLocal } from "@flint/dynamodb";
+import { syntheaFolder } from "./fixtures.ts";
 
 const USAGE = `Usage: npx tsx bench/dynamodb-floor.ts [options]
 
@@ -286,7 +287,7 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const fixtures = path.resolve(repositoryRoot, process.env.FLINT_FIXTURES ?? "../shared/fixtures", "synthea-r4-blaze");
+  const fixtures = syntheaFolder(repositoryRoot);
   if (!existsSync(fixtures)) throw new UsageError(`The Synthea fixtures folder ${fixtures} does not exist. Set FLINT_FIXTURES to the shared fixtures folder.`);
 
   console.log(`${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node.js ${process.version}, commit ${gitCommit()}`);

@@ -23,6 +23,7 @@ import { measure, type Timing } from "./search-latency/measure.ts";
 import { buildQueries } from "./search-latency/queries.ts";
 import { describeMachine, failureList, formatSection, resultsTable, type Run } from "./search-latency/report.ts";
 import { inProcess, overHttp } from "./search-latency/transport.ts";
+import { syntheaFolder } from "./fixtures.ts";
 
 const USAGE = `Usage: npx tsx bench/search-latency.ts [options]
 
@@ -97,7 +98,7 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const fixtures = path.resolve(repositoryRoot, process.env.FLINT_FIXTURES ?? "../shared/fixtures", "synthea-r4-blaze");
+  const fixtures = syntheaFolder(repositoryRoot);
   if (!existsSync(fixtures)) throw new UsageError(`The Synthea fixtures folder ${fixtures} does not exist. Set FLINT_FIXTURES to the shared fixtures folder.`);
   const loadAverageBefore = os.loadavg();
   const machine = describeMachine();
