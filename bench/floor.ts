@@ -23,6 +23,7 @@ import { runIsolated, startFlintServer, startPostgres, type ServerEntry } from "
 import { seedAndCapture, type Workload } from "./floor/capture.ts";
 import { driveFloor, driveHttp, type HttpLoad, type LoadFigures } from "./floor/drive.ts";
 import { dynamoDbFloor, type FloorPlan } from "./floor/dynamodb-floor.ts";
+import { startPlainHttpServer } from "./floor/http-alone.ts";
 import { summarizeProfiles } from "./floor/profile.ts";
 import { recordingDocumentClient, recordingSqlClient } from "./floor/record.ts";
 import { ASSUMED_PRICES, checkTargets, costPerMillion, formatTables, type CapacityRow, type FloorResult, type FloorRow } from "./floor/report.ts";
@@ -205,6 +206,16 @@ async function run(options: Options, args: readonly string[], cleanup: Cleanup):
   }
   await server.stop();
 
+  // The HTTP hop alone, under the same load generator: a plain node:http server sends a Patient
+  // without a store, so the read's gap to its floor can be split into HTTP and the rest.
+  let httpAlone: LoadFigures | undefined;
+  if (options.interactions.includes("read")) {
+    const plain = await startPlainHttpServer(JSON.stringify({ ...store.workload.patientBody, id: "plain", meta: { versionId: "1", lastUpdated: new Date().toISOString() } }));
+    cleanup.add("the plain HTTP server", () => plain.stop());
+    log(`HTTP alone: read, ${options.connections} connections for ${options.seconds} s.`);
+    httpAlone = await driveHttp(plain.origin, { expectedStatus: 200, next: () => ({ method: "GET", path: "/fhir/Patient/plain" }) }, options.connections, options.warmup, options.seconds);
+  }
+
   const result: FloorResult = {
     command: `npx tsx bench/floor.ts${args.length === 0 ? "" : ` ${args.join(" ")}`}`,
     date: new Date().toISOString().slice(0, 10),
@@ -218,6 +229,7 @@ async function run(options: Options, args: readonly string[], cleanup: Cleanup):
     loadAverageAfter: os.loadavg(),
     seeded: { patients: options.patients, observations: 2 * options.patients },
     flint,
+    ...(httpAlone === undefined ? {} : { httpAlone }),
     floor,
     calls: store.plan.calls,
     capacity: capacityRows(store.plan),

@@ -43,6 +43,8 @@ export interface FloorResult {
   loadAverageAfter: number[];
   seeded: { patients: number; observations: number };
   flint: Record<string, LoadFigures>;
+  /** A plain `node:http` server sending a Patient without a store, under the read's load: the HTTP hop alone. */
+  httpAlone?: LoadFigures;
   floor: FloorRow[];
   calls: Record<string, string>;
   capacity: CapacityRow[];
@@ -87,6 +89,10 @@ export function formatTables(result: FloorResult): string {
     lines.push(
       `| ${row.name} | ${ms(flint.medianMs)} | ${ms(flint.p99Ms)} | ${rate(flint.throughput)} | ${row.description} | ${ms(row.figures.medianMs)} | ${ms(row.figures.p99Ms)} | ${rate(row.figures.throughput)} | ${(flint.medianMs / row.figures.medianMs).toFixed(2)} | ${failureText(flint)} / ${failureText(row.figures)} |`,
     );
+  }
+  if (result.httpAlone !== undefined) {
+    const plain = result.httpAlone;
+    lines.push("", `HTTP alone (plain node:http sending a Patient, no Flint, no store, same load): median ${ms(plain.medianMs)} ms, p99 ${ms(plain.p99Ms)} ms, ${rate(plain.throughput)} req/s, failed ${failureText(plain)}.`);
   }
   lines.push("", "| interaction | store calls of one request |", "| --- | --- |");
   for (const [interaction, calls] of Object.entries(result.calls)) lines.push(`| ${interaction} | ${calls} |`);
