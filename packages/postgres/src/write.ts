@@ -68,7 +68,7 @@ export async function runTransaction(context: WriteContext, operations: readonly
     try {
       return await inTransaction(
         context.client,
-        (client) => attemptWrites(context, client, operations),
+        (client) => attemptWrites(context, client, operations, attempt > 1),
         (results) => confirmWritten(context.client, context.tables, results),
       );
     } catch (error) {
@@ -93,8 +93,14 @@ function checkDistinct(operations: readonly WriteOperation[]): void {
   });
 }
 
-async function attemptWrites(context: WriteContext, client: SqlClient, operations: readonly WriteOperation[]): Promise<OperationResult[]> {
-  const heads = await readHeads(client, context.tables, operations);
+/**
+ * Plans and writes the operations. A create's head is read only on a retry: its id is new, so the
+ * first attempt relies on the head insert's `ON CONFLICT DO NOTHING`, and a conflict starts a
+ * retry that reads the head and reports the resource as existing. That saves a create a round trip.
+ */
+async function attemptWrites(context: WriteContext, client: SqlClient, operations: readonly WriteOperation[], readCreates: boolean): Promise<OperationResult[]> {
+  const needHeads = readCreates ? operations : operations.filter((operation) => operation.kind !== "create");
+  const heads = await readHeads(client, context.tables, needHeads);
   const now = context.now();
   const planned: PlannedWrite[] = [];
   const results: OperationResult[] = [];
