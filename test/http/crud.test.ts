@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, issueCodes } from "../support/app.ts";
+import { BASE, createTestApp, issueCodes } from "../support/app.ts";
 
 let api: Awaited<ReturnType<typeof createTestApp>>;
 beforeAll(async () => {
@@ -272,5 +272,11 @@ describe("routing", () => {
     expect(notAllowed.status).toBe(405);
     expect(notAllowed.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(notAllowed.headers.get("allow")).toBe("GET");
+  });
+
+  it("tags 404s outside the base path", async () => {
+    const response = await api.app.fetch(new Request(`${new URL(BASE).origin}/nope`));
+    expect(response.status).toBe(404);
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

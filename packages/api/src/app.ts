@@ -124,7 +124,8 @@ function errorResponse(c: Context<{ Variables: Variables }>, error: unknown, log
   const allow = c.res.headers.get("Allow");
   if (allow !== null) headers.Allow = allow;
 
-  const requestId = c.get("requestId");
+  // Requests outside the base path skip the middleware, so they get their id here.
+  const requestId = c.get("requestId") ?? crypto.randomUUID();
   if (error instanceof FhirError) {
     if (error.kind === "transient") headers["Retry-After"] = "1";
     return render({ status: error.status, headers, body: error.toOperationOutcome() }, pretty, requestId);
