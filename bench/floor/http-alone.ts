@@ -7,7 +7,7 @@ export interface PlainHttpServer {
 }
 
 /**
- * Node script of the plain server: it answers every request with 200, the body in
+ * Node script of the plain server. It responds to every request with 200, the body in
  * FLINT_BENCH_BODY and the headers of a Flint read, and prints its port once it listens.
  */
 const SCRIPT = `

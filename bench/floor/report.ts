@@ -33,7 +33,7 @@ export interface FloorResult {
   command: string;
   date: string;
   store: string;
-  /** How the server was started: the esbuild bundle of \`npm start\`, or the sources through tsx. */
+  /** Server entry: `bundle` for the esbuild bundle that `npm start` runs, `tsx` for the sources. */
   entry: string;
   connections: number;
   seconds: number;
